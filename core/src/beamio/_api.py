@@ -1,0 +1,339 @@
+"""open, write, convert, read: what programs call, on the default or a scoped registry."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._dataset import Dataset
+from ._detect import DetectionReport, install_hints, rank
+from ._file import File
+from ._profiles import Profile
+from ._registry import FormatEntry, Registry, default_registry
+from ._source import Source, atomic_target, read_head
+from ._url import parse_url
+from .errors import (
+    BeamioError,
+    FormatError,
+    NoFormatMatched,
+    NotThisFormat,
+    PluginFailed,
+    PluginWarning,
+    TargetExistsError,
+    UnsupportedOperation,
+)
+
+__all__ = ["convert", "detect", "open", "read", "write"]
+
+_open = open
+
+
+def _options(profile: Profile | None, table: str, name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    defaults = getattr(profile, table).get(name, {}) if profile is not None else {}
+    return {**defaults, **given}
+
+
+def _check_path(path: str) -> None:
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "Is a directory (beamio opens files)", path)
+
+
+def detect(
+    path: str | os.PathLike[str], *, profile: str | Profile | None = None, registry: Registry | None = None
+) -> DetectionReport:
+    """Rank the installed formats for ``path`` without opening it (``beamio info --explain``)."""
+    registry = registry or default_registry()
+    path = parse_url(path).file
+    _check_path(path)
+    active = registry.profile(profile)
+    head = read_head(path)
+    report = _report(registry, path, head)
+    preferred = active.preferred_formats(path) if active else []
+    report.candidates = [c for _, c in rank(registry.entries_in_use(), head, preferred)]
+    return report
+
+
+def _report(registry: Registry, path: str, head: Any) -> DetectionReport:
+    return DetectionReport(
+        path,
+        head.compression,
+        broken_plugins=[p for p in registry.plugins() if p.status == "broken"],
+        hints=install_hints(registry.entries_in_use(), head),
+    )
+
+
+def open(
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    profile: str | Profile | None = None,
+    registry: Registry | None = None,
+    **options: Any,
+) -> File:
+    """Open any file an installed plugin reads, and return its :class:`~beamio.File`.
+
+    Parameters
+    ----------
+    path
+        The file (``scan.spec``); an address inside it (``scan.spec::/1.1``) opens the file.
+    format
+        A format name: use that reader, no guessing; its refusal is an error.
+    profile
+        A profile to activate (else ``BEAMIO_PROFILE`` or the config file's).
+    registry
+        A scoped registry (else the process-wide one).
+    **options
+        Reader options, validated before the file is read (``strict=True``…).
+
+    Raises
+    ------
+    NoFormatMatched
+        No installed format reads the file; ``error.report`` says who refused and why.
+    FormatError
+        The file is of the detected format but broken.
+    PluginFailed
+        A plugin's reader raised something other than a FormatError.
+    """
+    registry = registry or default_registry()
+    path = parse_url(path).file
+    active = registry.profile(profile)
+    if format is not None:
+        entry = registry.entry(format)
+        reader = registry.reader_class(entry)(
+            entry.spec, **_options(active, "reader_options", format, options)
+        )
+        _check_path(path)
+        head = read_head(path)
+        report = _report(registry, path, head)
+        file = _read(registry, entry, reader, path, head)
+        report.chosen = entry.spec.name
+        return _finish(registry, file, entry, active, report)
+
+    _check_path(path)
+    head = read_head(path)
+    report = _report(registry, path, head)
+    preferred = active.preferred_formats(path) if active else []
+    for entry, candidate in rank(registry.entries_in_use(), head, preferred):
+        report.candidates.append(candidate)
+        try:
+            cls = registry.reader_class(entry)
+        except BeamioError as error:
+            candidate.outcome = f"reader failed to load: {error}"
+            warnings.warn(str(error), PluginWarning, stacklevel=2)
+            continue
+        try:
+            cls.sniff(head)
+        except NotThisFormat as refusal:
+            candidate.outcome = f"refused: {refusal.message}"
+            continue
+        except Exception as error:
+            raise PluginFailed(
+                f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}:"
+                f" {type(error).__name__}: {error}"
+            ) from error
+        reader = cls(entry.spec, **_options(active, "reader_options", entry.spec.name, options))
+        try:
+            file = _read(registry, entry, reader, path, head)
+        except NotThisFormat as refusal:
+            candidate.outcome = f"refused: {refusal.message}"
+            continue
+        candidate.outcome = "accepted"
+        report.chosen = entry.spec.name
+        return _finish(registry, file, entry, active, report)
+    raise NoFormatMatched(_no_match_message(report), path, report=report)
+
+
+def _no_match_message(report: DetectionReport) -> str:
+    lines = ["no installed format reads this file"]
+    tried = [c for c in report.candidates if c.outcome != "not tried"]
+    if tried:
+        lines.append("asked: " + "; ".join(f"{c.format} ({c.outcome})" for c in tried))
+    elif not report.candidates:
+        lines.append("no installed plugin reads files (see `beamio formats`)")
+    lines.extend(report.hints)
+    lines.extend(f"plugin {p.label} failed to load: {p.error}" for p in report.broken_plugins)
+    return "\n  ".join(lines)
+
+
+def _read(registry: Registry, entry: FormatEntry, reader: Any, path: str, head: Any) -> File:
+    source = Source(path, head, entry.spec.name, reader.strict)
+    try:
+        file = reader.read(source)
+    except (FormatError, OSError, MemoryError):
+        source.close()
+        raise
+    except Exception as error:
+        source.close()
+        raise PluginFailed(
+            f"{entry.plugin.label}: the {entry.spec.name} reader failed on {path}:"
+            f" {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(file, File):
+        source.close()
+        raise PluginFailed(
+            f"{entry.plugin.label}: the {entry.spec.name} reader returned"
+            f" {type(file).__name__}, not a beamio.File"
+        )
+    return file
+
+
+def _finish(
+    registry: Registry, file: File, entry: FormatEntry, active: Profile | None, report: DetectionReport
+) -> File:
+    if active is not None and active.header_aliases:
+        file.header = file.header.with_aliases(active.header_aliases)
+        for ds in file.datasets:
+            ds.header = ds.header.with_aliases(active.header_aliases)
+    file.detection = report
+    for impl in registry.hook.beamio_read_completed.get_hookimpls():
+        try:
+            impl.function(file=file, format=entry.spec)
+        except Exception as error:
+            warnings.warn(
+                f"plugin {impl.plugin_name}: beamio_read_completed raised {type(error).__name__}:"
+                f" {error}; ignored",
+                PluginWarning,
+                stacklevel=3,
+            )
+    return file
+
+
+def read(url: str | os.PathLike[str], **kwargs: Any) -> Any:
+    """Read the array at ``file::/path[index]`` into numpy and close the file."""
+    import numpy as np
+
+    parsed = parse_url(url)
+    if parsed.inner is None:
+        raise ValueError(f"{url}: give a path inside the file, like {url}::/1.1/measurement/I0")
+    with open(parsed.file, **kwargs) as file:
+        node = file[parsed.inner]
+        if isinstance(node, Dataset) or not hasattr(node, "shape"):
+            raise ValueError(f"{url}: {parsed.inner} is a group, not an array")
+        return node[parsed.index if parsed.index is not None else ...] if node.shape else np.asarray(node)
+
+
+def _writer_entry(registry: Registry, target: str, format: str | None) -> FormatEntry:
+    if format is not None:
+        entry = registry.entry(format)
+        if not entry.spec.capabilities.write:
+            raise UnsupportedOperation(f"format {format!r} ({entry.plugin.label}) cannot write files")
+        return entry
+    name = os.path.basename(target).lower()
+    matches = [
+        e
+        for e in registry.entries_in_use()
+        if e.spec.capabilities.write and any(name.endswith(x) for x in e.spec.extensions)
+    ]
+    if not matches:
+        writers = ", ".join(
+            f"{e.spec.name} ({' '.join(e.spec.extensions)})"
+            for e in registry.entries_in_use()
+            if e.spec.capabilities.write
+        )
+        raise UnsupportedOperation(
+            f"no installed format writes {os.path.basename(target)!r}; name one with format="
+            f" (--to). Installed writers: {writers or 'none'}"
+        )
+    matches.sort(
+        key=lambda e: (-max(len(x) for x in e.spec.extensions if name.endswith(x)), -e.spec.priority)
+    )
+    return matches[0]
+
+
+def write(
+    data: File | Dataset,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    overwrite: bool = False,
+    profile: str | Profile | None = None,
+    registry: Registry | None = None,
+    **options: Any,
+) -> Path:
+    """Write a File or one Dataset to ``path`` atomically; the format from ``format`` or the extension.
+
+    The writer writes a temporary file beside ``path``, renamed into place only
+    when complete. An existing ``path`` is replaced only with ``overwrite=True``.
+    """
+    registry = registry or default_registry()
+    target = os.fspath(path)
+    active = registry.profile(profile)
+    entry = _writer_entry(registry, target, format)
+    writer = registry.writer_class(entry)(
+        entry.spec, **_options(active, "writer_options", entry.spec.name, options)
+    )
+    if os.path.exists(target) and not overwrite:
+        raise TargetExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
+    source = data if isinstance(data, File) else File("<memory>", [data])
+    if source.path != "<memory>" and os.path.exists(target) and os.path.samefile(source.path, target):
+        raise TargetExistsError(f"{target} is the file being read; beamio never writes over its input")
+    view = _adjusted(registry, source, entry, writer.options)
+    with atomic_target(target, overwrite=overwrite) as destination:
+        try:
+            writer.write(view, destination)
+        except (BeamioError, OSError, MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            raise PluginFailed(
+                f"{entry.plugin.label}: the {entry.spec.name} writer failed on {target}:"
+                f" {type(error).__name__}: {error}"
+            ) from error
+    return Path(target)
+
+
+def _adjusted(registry: Registry, source: File, entry: FormatEntry, options: dict[str, Any]) -> File:
+    impls = registry.hook.beamio_before_write.get_hookimpls()
+    if not impls:
+        return source
+
+    def adjust(ds: Dataset) -> Dataset:
+        copy = attrs.evolve(ds)
+        for impl in impls:
+            impl.function(dataset=copy, format=entry.spec, options=dict(options))
+        return copy
+
+    return File(
+        source.path,
+        [adjust(ds) for ds in source.datasets],
+        header=source.header,
+        format=source.format,
+        diagnostics=source.diagnostics,
+        guard=source.guard,
+    )
+
+
+def convert(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    overwrite: bool = False,
+    read_format: str | None = None,
+    read_options: Mapping[str, Any] | None = None,
+    profile: str | Profile | None = None,
+    registry: Registry | None = None,
+    **options: Any,
+) -> Path:
+    """Open ``src`` and write it to ``dst`` through the common model.
+
+    ``format`` names the output format (else the extension of ``dst`` decides);
+    ``read_format`` and ``read_options`` go to the reader, other keywords to the
+    writer. Both are checked before anything is read or written.
+    """
+    registry = registry or default_registry()
+    active = registry.profile(profile)
+    entry = _writer_entry(registry, os.fspath(dst), format)
+    registry.writer_class(entry)(entry.spec, **_options(active, "writer_options", entry.spec.name, options))
+    if os.path.exists(dst) and not overwrite:
+        raise TargetExistsError(f"{os.fspath(dst)} exists; pass overwrite=True (--overwrite) to replace it")
+    with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
+        return write(
+            file, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options
+        )

@@ -1,0 +1,139 @@
+"""Dataset: one measurement (a SPEC scan, an NXentry, an EDF file's frames, an MCA file)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from ._diagnostics import Diagnostics
+from ._frames import FrameStack
+from ._guard import Guard
+from ._header import Header
+from ._spectrum import Spectrum
+
+__all__ = ["Dataset", "LazyMapping"]
+
+
+class LazyMapping(Mapping[str, Any]):
+    """A mapping whose values are loaded all at once, on first access to a value.
+
+    A SPEC scan's columns are one block of text: its labels are known from #L
+    when the file is indexed, its numbers are parsed only when a column is
+    first asked for. ``loaded`` tells whether that happened.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Mapping[str, Any]],
+        keys: list[str] | None = None,
+        *,
+        guard: Guard | None = None,
+    ) -> None:
+        self._load = load
+        self._keys = None if keys is None else list(keys)
+        self._values: Mapping[str, Any] | None = None
+        self._guard = guard
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the values have been loaded."""
+        return self._values is not None
+
+    def _data(self) -> Mapping[str, Any]:
+        if self._values is None:
+            if self._guard is not None:
+                self._guard.check()
+            self._values = self._load()
+            self._keys = list(self._values)
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        if self._keys is None:
+            self._data()
+        return iter(list(self._keys or ()))
+
+    def __len__(self) -> int:
+        if self._keys is None:
+            self._data()
+        return len(self._keys or ())
+
+    def __contains__(self, key: object) -> bool:
+        if self._keys is None:
+            self._data()
+        return key in (self._keys or ())
+
+    def __repr__(self) -> str:
+        state = "loaded" if self.loaded else "not loaded"
+        return f"<LazyMapping {list(self) if self._keys is not None else '?'} ({state})>"
+
+
+def _header(value: Any) -> Header:
+    return value if isinstance(value, Header) else Header(value)
+
+
+@attrs.define(eq=False)
+class Dataset:
+    """One measurement in the common model.
+
+    Attributes
+    ----------
+    key
+        Its address in the file: ``"1.1"`` for a SPEC scan, the NXentry name.
+    title
+        The command or title.
+    header
+        Everything the source says of it, in order, verbatim.
+    columns
+        Counter name → 1-D array (SPEC #L columns, BLISS scalar measurements).
+    positioners
+        Motor name → scalar or array.
+    frames
+        The lazy stack of frames of its image or 1-D detector, or None.
+    spectra
+        MCA name → :class:`Spectrum`.
+    instrument, sample
+        What the source says of the instrument and the sample (nested mappings).
+    diagnostics
+        What a lenient read forgave in this measurement.
+    """
+
+    key: str
+    title: str = ""
+    header: Header = attrs.field(factory=Header, converter=_header)
+    columns: Mapping[str, Any] = attrs.field(factory=dict)
+    positioners: Mapping[str, Any] = attrs.field(factory=dict)
+    frames: FrameStack | None = None
+    spectra: Mapping[str, Spectrum] = attrs.field(factory=dict)
+    instrument: Mapping[str, Any] = attrs.field(factory=dict)
+    sample: Mapping[str, Any] = attrs.field(factory=dict)
+    start_time: str | None = None
+    end_time: str | None = None
+    diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
+
+    @property
+    def tree(self) -> Any:
+        """This measurement in the NeXus-like path view (an h5py-like group)."""
+        from ._tree import dataset_group
+
+        return dataset_group(self)
+
+    def __getitem__(self, path: str) -> Any:
+        """The node at ``path`` below this measurement: ``ds["measurement/I0"]``."""
+        return self.tree[path]
+
+    def __repr__(self) -> str:
+        parts = [f"key={self.key!r}"]
+        if self.title:
+            parts.append(f"title={self.title!r}")
+        if self.columns:
+            parts.append(f"columns={len(self.columns)}")
+        if self.frames is not None:
+            parts.append(f"frames={self.frames.shape}")
+        if self.spectra:
+            parts.append(f"spectra={list(self.spectra)}")
+        return f"<Dataset {' '.join(parts)}>"

@@ -1,0 +1,156 @@
+"""Frame and FrameStack: images or spectra with their own headers, read lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ._guard import Guard
+from ._header import Header
+from ._lazy import BasicKey, LazyArray
+from .errors import FormatError
+
+__all__ = ["Frame", "FrameStack"]
+
+
+@attrs.frozen(eq=False)
+class Frame:
+    """One array (an image, a spectrum) with its own Header and its index.
+
+    ``shape`` and ``dtype`` are known without reading; ``data`` reads the array.
+    ``source`` names the file the frame lives in (useful for file series).
+    """
+
+    index: int
+    array: LazyArray = attrs.field(converter=LazyArray.from_array)
+    header: Header = attrs.field(factory=Header)
+    source: str | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the frame's data."""
+        return self.array.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Dtype of the frame's data."""
+        return self.array.dtype
+
+    @property
+    def data(self) -> np.ndarray:
+        """The frame's data, read now."""
+        return self.array.read()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.array.__array__(dtype)
+
+
+class FrameStack(LazyArray):
+    """A lazy stack of frames: axis 0 counts frames, the other axes are a frame's.
+
+    Slicing reads only the frames and the part of each frame that is asked
+    (``stack[10:20, :, 5]``); iterating yields :class:`Frame` objects with their
+    headers; ``stack.frame(i)`` gives one. ``name`` is the detector's name.
+
+    Build one from frames that may come from many files
+    (:meth:`from_frames`), or from one array whose first axis is frames plus the
+    per-frame headers (:meth:`from_array`).
+    """
+
+    __slots__ = ("_frames", "_header_of")
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        dtype: Any,
+        read: Callable[[BasicKey], np.ndarray],
+        *,
+        header_of: Callable[[int], Header] | None = None,
+        frames: Sequence[Frame] | None = None,
+        guard: Guard | None = None,
+        name: str | None = "image",
+    ) -> None:
+        if len(shape) < 1:
+            raise ValueError("a frame stack has at least one axis (the frames)")
+        super().__init__(shape, dtype, read, guard=guard, name=name)
+        self._frames = frames
+        self._header_of = header_of
+
+    @classmethod
+    def from_frames(
+        cls, frames: Sequence[Frame], *, name: str | None = "image", guard: Guard | None = None
+    ) -> FrameStack:
+        """Stack frames of one shape and dtype; a FormatError names the first that differs."""
+        frames = list(frames)
+        if not frames:
+            return cls((0,), np.float64, lambda key: np.empty(0), frames=[], name=name, guard=guard)
+        first = frames[0]
+        for frame in frames[1:]:
+            if frame.shape != first.shape or frame.dtype != first.dtype:
+                raise FormatError(
+                    f"frame {frame.index} is {frame.shape} {frame.dtype}, but frame "
+                    f"{first.index} is {first.shape} {first.dtype}: frames of one stack "
+                    "must share shape and dtype",
+                    frame.source,
+                    frame=frame.index,
+                )
+
+        def read(key: BasicKey) -> np.ndarray:
+            which, rest = key[0], key[1:]
+            if isinstance(which, int):
+                return frames[which].array[rest]
+            picked = [frames[i].array[rest] for i in range(which.start, which.stop, which.step)]
+            return np.stack(picked)
+
+        return cls((len(frames), *first.shape), first.dtype, read, frames=frames, name=name, guard=guard)
+
+    @classmethod
+    def from_array(  # type: ignore[override]
+        cls,
+        source: Any,
+        headers: Sequence[Header] | Callable[[int], Header] | None = None,
+        *,
+        name: str | None = "image",
+        guard: Guard | None = None,
+    ) -> FrameStack:
+        """A stack over one array whose first axis is frames, with per-frame headers."""
+        array = LazyArray.from_array(source, guard=guard)
+        if headers is None:
+            header_of: Callable[[int], Header] | None = None
+        elif callable(headers):
+            header_of = headers
+        else:
+            header_list = list(headers)
+            if len(header_list) != array.shape[0]:
+                raise ValueError(f"{len(header_list)} headers given for {array.shape[0]} frames")
+            header_of = header_list.__getitem__
+        return cls(array.shape, array.dtype, array._read_basic, header_of=header_of, name=name, guard=guard)
+
+    # -- frames ------------------------------------------------------------
+    def frame(self, index: int) -> Frame:
+        """Frame ``index`` (negative counts from the end), with its header; data still lazy."""
+        n = self.shape[0]
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError(f"frame {index} is out of range: the stack has {n} frames")
+        if self._frames is not None:
+            return self._frames[i]
+        header = self._header_of(i) if self._header_of is not None else Header()
+        frame_shape = self.shape[1:]
+
+        def read(key: BasicKey) -> np.ndarray:
+            return self[(i, *key)]
+
+        return Frame(i, LazyArray(frame_shape, self.dtype, read, guard=self._guard), header)
+
+    def __iter__(self) -> Iterator[Frame]:  # type: ignore[override]
+        for i in range(self.shape[0]):
+            yield self.frame(i)
+
+    @property
+    def headers(self) -> list[Header]:
+        """The per-frame headers, in frame order."""
+        return [self.frame(i).header for i in range(self.shape[0])]

@@ -1,0 +1,438 @@
+"""Registry: plugins found through entry points, their formats and profiles, loaded once, isolated."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+import pluggy
+
+from . import hookspecs
+from ._formats import FormatReader, FormatWriter
+from ._profiles import Profile, configured_profile
+from ._spec import FormatSpec
+from .errors import PluginError, PluginWarning, ProfileError, UnsupportedOperation
+
+__all__ = ["FormatEntry", "PluginRecord", "Registry", "default_registry"]
+
+PluginStatus = Literal["ok", "broken", "disabled"]
+
+
+@attrs.frozen
+class PluginRecord:
+    """One plugin as beamio found it: where it comes from and whether it loaded."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    module: str | None = None
+    status: PluginStatus = "ok"
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``beamio-edf 0.1.0 (edf)`` — how messages name the plugin."""
+        if self.distribution:
+            return f"{self.distribution} {self.version or '?'} ({self.name})"
+        return self.name
+
+    @property
+    def remedy(self) -> str:
+        """How a user gets rid of it."""
+        uninstall = f"pip uninstall {self.distribution}" if self.distribution else "remove it"
+        return f"{uninstall}, or set BEAMIO_DISABLE_PLUGINS={self.name}"
+
+
+@attrs.frozen
+class FormatEntry:
+    """A format spec with the plugin that offers it and whether another replaced it."""
+
+    spec: FormatSpec
+    plugin: PluginRecord
+    status: Literal["ok", "replaced"] = "ok"
+    replaced_by: str | None = None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> set[str]:
+    return {part.strip() for part in os.environ.get(name, "").split(",") if part.strip()}
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+class Registry:
+    """The formats and profiles of a set of plugins.
+
+    The process-wide registry (:func:`default_registry`) discovers plugins from the
+    ``beamio`` entry-point group at first use. A scoped registry for one call or
+    one test takes chosen plugin modules, with or without entry points, and
+    touches nothing global::
+
+        reg = beamio.Registry(plugins=[my_plugin], entry_points=False)
+        with reg.open("x.chi") as f: ...
+
+    Parameters
+    ----------
+    plugins
+        Plugin modules or objects to register besides (or instead of) entry points.
+    entry_points
+        Whether to discover the ``beamio`` entry points.
+    disabled
+        Plugin (entry-point) or distribution names to skip; default from
+        ``BEAMIO_DISABLE_PLUGINS``.
+    strict
+        Raise PluginError instead of warning when a plugin is broken; default from
+        ``BEAMIO_STRICT_PLUGINS``.
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[Any] = (),
+        *,
+        entry_points: bool = True,
+        disabled: Iterable[str] | None = None,
+        strict: bool | None = None,
+    ) -> None:
+        self._explicit = list(plugins)
+        self._use_entry_points = entry_points
+        self._disabled = set(disabled) if disabled is not None else _env_list("BEAMIO_DISABLE_PLUGINS")
+        self._strict = _env_flag("BEAMIO_STRICT_PLUGINS") if strict is None else strict
+        self._lock = threading.RLock()
+        self._loaded = False
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._plugins: list[PluginRecord] = []
+        self._records: dict[int, PluginRecord] = {}
+        self._entries: list[FormatEntry] = []
+        self._profiles: dict[str, tuple[Profile, PluginRecord]] = {}
+        self._classes: dict[tuple[str, str], type] = {}
+
+    # -- loading -----------------------------------------------------------
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            for plugin in self._explicit:
+                self._register(plugin, PluginRecord(_plugin_name(plugin), module=_plugin_name(plugin)))
+            if self._use_entry_points:
+                self._discover()
+            self._collect_formats()
+            self._collect_profiles()
+            self._loaded = True
+
+    def _broken(self, record: PluginRecord, error: BaseException, what: str) -> None:
+        broken = attrs.evolve(record, status="broken", error=f"{what}: {_describe(error)}")
+        self._plugins = [broken if p is record else p for p in self._plugins]
+        if record not in self._plugins:
+            self._plugins.append(broken)
+        message = (
+            f"beamio skipped plugin {record.label}: {what}: {_describe(error)}."
+            f" To silence this, {record.remedy}."
+        )
+        if self._strict:
+            raise PluginError(message + " (BEAMIO_STRICT_PLUGINS is set)") from error
+        warnings.warn(message, PluginWarning, stacklevel=4)
+
+    def _register(self, plugin: Any, record: PluginRecord) -> None:
+        try:
+            self._pm.register(plugin, name=record.name)
+        except Exception as error:  # pluggy's PluginValidationError, a duplicate name …
+            self._broken(record, error, "invalid hooks")
+            return
+        self._plugins.append(record)
+        self._records[id(plugin)] = record
+
+    def _discover(self) -> None:
+        seen: set[str] = set()
+        for ep in sorted(importlib.metadata.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
+            dist = getattr(ep, "dist", None)
+            record = PluginRecord(
+                ep.name,
+                dist.metadata["Name"] if dist is not None else None,
+                dist.version if dist is not None else None,
+                ep.value,
+            )
+            if ep.name in seen:
+                continue
+            seen.add(ep.name)
+            if ep.name in self._disabled or (record.distribution or "") in self._disabled:
+                self._plugins.append(attrs.evolve(record, status="disabled"))
+                continue
+            try:
+                plugin = ep.load()
+            except BaseException as error:  # an import may raise anything, SystemExit included
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                self._broken(record, error, "import failed")
+                continue
+            self._register(plugin, record)
+
+    def _call(self, hook: str) -> Iterable[tuple[PluginRecord, list[Any]]]:
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            record = self._records.get(id(impl.plugin), PluginRecord(impl.plugin_name))
+            if record.status != "ok":
+                continue
+            try:
+                result = impl.function()
+                items = [] if result is None else list(result)
+            except Exception as error:
+                self._broken(record, error, f"hook {hook} raised")
+                self._pm.unregister(impl.plugin)
+                continue
+            yield record, items
+
+    def _collect_formats(self) -> None:
+        offered: list[FormatEntry] = []
+        for record, specs in self._call("beamio_formats"):
+            bad = [s for s in specs if not isinstance(s, FormatSpec)]
+            if bad:
+                self._broken(
+                    record, TypeError(f"returned {bad[0]!r}, not a FormatSpec"), "invalid format spec"
+                )
+                continue
+            offered.extend(FormatEntry(spec, record) for spec in specs)
+        self._entries = _resolve_conflicts(offered)
+
+    def _collect_profiles(self) -> None:
+        for record, profiles in self._call("beamio_profiles"):
+            for profile in profiles:
+                if not isinstance(profile, Profile):
+                    self._broken(record, TypeError(f"returned {profile!r}, not a Profile"), "invalid profile")
+                    break
+                if profile.name in self._profiles:
+                    other = self._profiles[profile.name][1]
+                    warnings.warn(
+                        f"profile {profile.name!r} is offered by {other.label} and by {record.label};"
+                        f" using the one from {other.label}",
+                        PluginWarning,
+                        stacklevel=3,
+                    )
+                    continue
+                self._profiles[profile.name] = (profile, record)
+
+    # -- what is installed ---------------------------------------------------
+    def plugins(self) -> list[PluginRecord]:
+        """Every plugin found, ok, broken or disabled."""
+        self._ensure_loaded()
+        return list(self._plugins)
+
+    def entries(self) -> list[FormatEntry]:
+        """Every format offered, including those another replaced."""
+        self._ensure_loaded()
+        return list(self._entries)
+
+    def entries_in_use(self) -> list[FormatEntry]:
+        """The formats in use: every entry not replaced by another."""
+        return [e for e in self.entries() if e.status == "ok"]
+
+    def formats(self) -> list[FormatSpec]:
+        """The specs of the formats in use."""
+        return [e.spec for e in self.entries_in_use()]
+
+    def entry(self, name: str) -> FormatEntry:
+        """The format in use named ``name``; UnsupportedOperation listing the installed ones."""
+        for entry in self.entries():
+            if entry.spec.name == name and entry.status == "ok":
+                return entry
+        installed = ", ".join(sorted(e.spec.name for e in self.entries() if e.status == "ok"))
+        from ._known import KNOWN_FORMATS
+
+        hint = next((f"; {k.install_hint}" for k in KNOWN_FORMATS if k.name == name), "")
+        raise UnsupportedOperation(
+            f"no installed format is named {name!r}{hint} (installed: {installed or 'none'})"
+        )
+
+    def format(self, name: str) -> FormatSpec:
+        """The spec of the format named ``name``."""
+        return self.entry(name).spec
+
+    # -- the module-level API, on this registry ------------------------------
+    def open(self, path: Any, format: str | None = None, **kwargs: Any) -> Any:
+        """:func:`beamio.open` with this registry's plugins."""
+        from ._api import open as open_
+
+        return open_(path, format, registry=self, **kwargs)
+
+    def write(self, data: Any, path: Any, format: str | None = None, **kwargs: Any) -> Any:
+        """:func:`beamio.write` with this registry's plugins."""
+        from ._api import write
+
+        return write(data, path, format, registry=self, **kwargs)
+
+    def convert(self, src: Any, dst: Any, format: str | None = None, **kwargs: Any) -> Any:
+        """:func:`beamio.convert` with this registry's plugins."""
+        from ._api import convert
+
+        return convert(src, dst, format, registry=self, **kwargs)
+
+    def detect(self, path: Any, **kwargs: Any) -> Any:
+        """:func:`beamio.detect` with this registry's plugins."""
+        from ._api import detect
+
+        return detect(path, registry=self, **kwargs)
+
+    @property
+    def hook(self) -> Any:
+        """The pluggy hook relay, for calling observer hooks."""
+        self._ensure_loaded()
+        return self._pm.hook
+
+    # -- readers and writers -------------------------------------------------
+    def reader_class(self, entry: FormatEntry) -> type[FormatReader]:
+        """Import the reader class of a format, once; PluginError naming the plugin on failure."""
+        if not entry.spec.capabilities.read or entry.spec.reader is None:
+            raise UnsupportedOperation(f"format {entry.spec.name!r} ({entry.plugin.label}) cannot read files")
+        return self._load_class(entry, entry.spec.reader, FormatReader)  # type: ignore[return-value]
+
+    def writer_class(self, entry: FormatEntry) -> type[FormatWriter]:
+        """Import the writer class of a format, once."""
+        if not entry.spec.capabilities.write or entry.spec.writer is None:
+            raise UnsupportedOperation(
+                f"format {entry.spec.name!r} ({entry.plugin.label}) cannot write files"
+            )
+        return self._load_class(entry, entry.spec.writer, FormatWriter)  # type: ignore[return-value]
+
+    def _load_class(self, entry: FormatEntry, target: str, base: type) -> type:
+        key = (entry.spec.name, target)
+        if key in self._classes:
+            return self._classes[key]
+        module_name, _, attr = target.partition(":")
+        try:
+            obj: Any = importlib.import_module(module_name)
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+        except Exception as error:
+            raise PluginError(
+                f"{entry.plugin.label}: cannot load {target} for format {entry.spec.name!r}:"
+                f" {_describe(error)}. To go on without it, {entry.plugin.remedy}."
+            ) from error
+        if not (isinstance(obj, type) and issubclass(obj, base)):
+            raise PluginError(f"{entry.plugin.label}: {target} is not a beamio.{base.__name__} subclass")
+        self._classes[key] = obj
+        return obj
+
+    # -- profiles --------------------------------------------------------------
+    def profiles(self) -> dict[str, Profile]:
+        """Every profile offered, by name (none is active until asked for)."""
+        self._ensure_loaded()
+        return {name: profile for name, (profile, _) in self._profiles.items()}
+
+    def profile(self, wanted: str | Profile | None = None) -> Profile | None:
+        """The active profile: ``wanted``, else ``BEAMIO_PROFILE``, else the config file's.
+
+        Activation checks everything at once and raises one ProfileError listing
+        every problem: unknown formats, options the readers or writers do not
+        take, values they refuse.
+        """
+        if wanted is None:
+            wanted = configured_profile()
+        if wanted is None:
+            return None
+        if isinstance(wanted, Profile):
+            profile = wanted
+        else:
+            offered = self.profiles()
+            if wanted not in offered:
+                names = ", ".join(sorted(offered)) or "none"
+                raise ProfileError(f"no installed plugin offers the profile {wanted!r} (offered: {names})")
+            profile = offered[wanted]
+        problems = self._check_profile(profile)
+        if problems:
+            raise ProfileError(
+                f"profile {profile.name!r} cannot be activated:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+        return profile
+
+    def _check_profile(self, profile: Profile) -> list[str]:
+        from .errors import BeamioError
+
+        problems: list[str] = []
+        names = {e.spec.name for e in self.entries() if e.status == "ok"}
+        for preference in profile.preferences:
+            if not preference.pattern:
+                problems.append("a preference has an empty file pattern")
+            if preference.format not in names:
+                problems.append(
+                    f"{preference.pattern!r} prefers format {preference.format!r}, which is not installed"
+                )
+        for role, table in (("reader", profile.reader_options), ("writer", profile.writer_options)):
+            for name, options in table.items():
+                if name not in names:
+                    problems.append(f"{role} options are given for format {name!r}, which is not installed")
+                    continue
+                try:
+                    entry = self.entry(name)
+                    cls = self.reader_class(entry) if role == "reader" else self.writer_class(entry)
+                    cls(entry.spec, **options)
+                except BeamioError as error:
+                    problems.append(str(error))
+        return problems
+
+
+def _plugin_name(plugin: Any) -> str:
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def _resolve_conflicts(offered: Sequence[FormatEntry]) -> list[FormatEntry]:
+    """Mark replaced specs: declared replacements win silently, other clashes warn."""
+    replaced: dict[int, str] = {}
+    for entry in offered:
+        for name in entry.spec.replaces:
+            for other in offered:
+                if other is not entry and other.spec.name == name:
+                    replaced[id(other)] = entry.plugin.label
+    by_name: dict[str, list[FormatEntry]] = {}
+    for entry in offered:
+        if id(entry) not in replaced:
+            by_name.setdefault(entry.spec.name, []).append(entry)
+    for name, clash in by_name.items():
+        if len(clash) < 2:
+            continue
+        clash.sort(key=lambda e: (e.plugin.distribution or "", e.plugin.name))
+        winner = clash[0]
+        for loser in clash[1:]:
+            replaced[id(loser)] = winner.plugin.label
+        losers = ", ".join(e.plugin.label for e in clash[1:])
+        warnings.warn(
+            f"format {name!r} is offered by {winner.plugin.label} and by {losers}; using"
+            f" {winner.plugin.label}. A plugin that means to replace it declares replaces=({name!r},).",
+            PluginWarning,
+            stacklevel=5,
+        )
+    return [
+        attrs.evolve(e, status="replaced", replaced_by=replaced[id(e)]) if id(e) in replaced else e
+        for e in offered
+    ]
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The process-wide registry, discovering entry points at first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Registry()
+        return _default
+
+
+def reset_default_registry() -> None:
+    """Forget the process-wide registry, so the next use discovers plugins again."""
+    global _default
+    with _default_lock:
+        _default = None

@@ -1,0 +1,195 @@
+"""Head, Source and Target: what detection, readers and writers are handed."""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import lzma
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+from ._diagnostics import Diagnostics
+from ._guard import Guard
+from ._header import Header
+from .errors import FormatError
+
+if TYPE_CHECKING:
+    from ._dataset import Dataset
+    from ._file import File
+
+__all__ = ["HEAD_SIZE", "Head", "Source", "Target", "read_head"]
+
+#: How much of a file detection reads, once: enough for an HDF5 signature behind a 32 KiB user block.
+HEAD_SIZE = 64 * 1024
+
+_COMPRESSIONS = {  # magic → (name, file ending, opener)
+    b"\x1f\x8b": ("gzip", ".gz", gzip.open),
+    b"BZh": ("bz2", ".bz2", bz2.open),
+    b"\xfd7zXZ\x00": ("xz", ".xz", lzma.open),
+}
+
+
+def _compression_of(raw: bytes) -> tuple[str, str, Any] | None:
+    for magic, info in _COMPRESSIONS.items():
+        if raw.startswith(magic):
+            return info
+    return None
+
+
+@attrs.frozen
+class Head:
+    """The first bytes of a file (decompressed), its name and size, read once for detection."""
+
+    path: str
+    data: bytes
+    name: str
+    size: int | None = None
+    compression: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The head as text, every byte kept (latin-1)."""
+        return self.data.decode("latin-1")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "<bytes>") -> Head:
+        """A head made from bytes in memory (for sniffer tests)."""
+        return cls(name, data[:HEAD_SIZE], name, len(data))
+
+
+def read_head(path: str | os.PathLike[str], size: int = HEAD_SIZE) -> Head:
+    """Read the head of ``path`` once, through gzip, bz2 or xz when the file is compressed."""
+    path = os.fspath(path)
+    with open(path, "rb") as raw_file:
+        raw = raw_file.read(size)
+    name = os.path.basename(path)
+    info = _compression_of(raw)
+    if info is None:
+        return Head(path, raw, name, os.path.getsize(path))
+    kind, ending, opener = info
+    try:
+        with opener(path, "rb") as stream:
+            data = stream.read(size)
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
+        raise FormatError(f"the {kind} compression is damaged ({error})", path) from None
+    if name.lower().endswith(ending):
+        name = name[: -len(ending)]
+    return Head(path, data, name, os.path.getsize(path), kind)
+
+
+@attrs.define
+class Source:
+    """A file being read: its path, head, diagnostics log and the guard of what it hands out.
+
+    Readers open the file through :meth:`open` (which decompresses whole-file
+    gzip/bz2/xz transparently and closes with the File) and finish with
+    :meth:`file`, which builds the :class:`~beamio.File` wired to this source.
+    """
+
+    path: str
+    head: Head
+    format: str | None = None
+    strict: bool = False
+    diagnostics: Diagnostics = attrs.field(default=None)
+    guard: Guard = attrs.field(default=None)
+    _handles: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.diagnostics is None:
+            self.diagnostics = Diagnostics(self.path, self.strict)
+        if self.guard is None:
+            self.guard = Guard(self.path)
+
+    @property
+    def compression(self) -> str | None:
+        """``"gzip"``, ``"bz2"``, ``"xz"`` for a whole-file-compressed source, else None."""
+        return self.head.compression
+
+    def open(self) -> IO[bytes]:
+        """A binary handle on the (decompressed) content, closed with the File."""
+        if self.compression is None:
+            handle: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 - closed with the File
+        else:
+            opener = next(o for n, _, o in _COMPRESSIONS.values() if n == self.compression)
+            handle = opener(self.path, "rb")
+        self._handles.enter_context(handle)
+        return handle
+
+    def on_close(self, close: Any) -> None:
+        """Call ``close`` when the File closes."""
+        self._handles.callback(close)
+
+    def close(self) -> None:
+        """Close every handle opened through this source (a failed read calls it)."""
+        self.guard.close()
+        self._handles.close()
+
+    def file(
+        self,
+        datasets: Sequence[Dataset] = (),
+        *,
+        header: Header | None = None,
+        **kwargs: Any,
+    ) -> File:
+        """The :class:`~beamio.File` of this source; closing it closes the source's handles."""
+        from ._file import File
+
+        result = File(
+            self.path,
+            datasets,
+            header=header,
+            format=self.format,
+            diagnostics=self.diagnostics,
+            guard=self.guard,
+            **kwargs,
+        )
+        handles = self._handles.pop_all()
+        result.add_closer(handles.close)
+        return result
+
+
+@attrs.frozen
+class Target:
+    """Where a writer writes: a temporary file beside ``path``, renamed into place when done."""
+
+    path: Path
+    temp: Path
+    overwrite: bool = False
+
+    @property
+    def exists(self) -> bool:
+        """Whether the final target existed before the write."""
+        return self.path.exists()
+
+
+@contextlib.contextmanager
+def atomic_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Target]:
+    """Yield a Target whose temporary file replaces ``path`` only if the block succeeds.
+
+    The temporary file lives in the target's folder (so the rename is atomic on
+    one filesystem); on any error, Ctrl-C included, it is removed and ``path``
+    is untouched.
+    """
+    from .errors import TargetExistsError
+
+    final = Path(path)
+    if final.exists() and not overwrite:
+        raise TargetExistsError(f"{final} exists; pass overwrite=True (--overwrite) to replace it")
+    folder = final.parent if str(final.parent) else Path(".")
+    temp = folder / f".{final.name}.beamio-{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        yield Target(final, temp, overwrite)
+        if not temp.exists():
+            raise FileNotFoundError(f"the writer wrote nothing to {temp}")
+        if final.exists() and not overwrite:
+            raise TargetExistsError(f"{final} appeared while writing; not replaced")
+        os.replace(temp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise

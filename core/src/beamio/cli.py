@@ -1,0 +1,180 @@
+"""The ``beamio`` command: formats, info, convert.
+
+Exit codes: 0 success, 1 a problem with a file (one clear message), 2 usage.
+``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from . import __version__
+from ._registry import Registry, default_registry
+from .errors import BeamioError, NoFormatMatched
+
+__all__ = ["main"]
+
+_MAX_LISTED = 20
+
+
+def _formats(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    rows = [("format", "plugin", "status", "read", "write", "extensions")]
+    for entry in registry.entries():
+        caps = entry.spec.capabilities
+        status = entry.status if entry.status == "ok" else f"replaced by {entry.replaced_by}"
+        rows.append(
+            (
+                entry.spec.name,
+                entry.plugin.label,
+                status,
+                "yes" if caps.read else "no",
+                "yes" if caps.write else "no",
+                " ".join(entry.spec.extensions),
+            )
+        )
+    for plugin in registry.plugins():
+        if plugin.status != "ok":
+            rows.append(("-", plugin.label, plugin.status, "-", "-", plugin.error or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        out.write("  ".join(cells) + "  " + row[5] + "\n")
+    if len(rows) == 1:
+        out.write("no plugin installed: pip install beamio-spec beamio-edf beamio-nexus beamio-mca\n")
+    return 0
+
+
+def _describe_node(node: Any, out: TextIO) -> None:
+    import numpy as np
+
+    from ._tree import Group
+
+    if isinstance(node, Group):
+        out.write(f"group {node.name or '/'} {node.attrs}\n")
+        for name in node:
+            out.write(f"  {name}\n")
+        return
+    out.write(f"array shape={node.shape} dtype={node.dtype} {getattr(node, 'attrs', {})}\n")
+    if int(np.prod(node.shape)) <= 20:
+        out.write(f"  {np.asarray(node)!r}\n")
+
+
+def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    from ._api import open as open_
+    from ._url import parse_url
+
+    url = parse_url(args.file)
+    if args.explain:
+        from ._api import detect
+
+        out.write(str(detect(url.file, registry=registry, profile=args.profile)) + "\n")
+    with open_(url.file, args.format, registry=registry, profile=args.profile) as file:
+        if url.inner is not None:
+            node = file[url.inner]
+            _describe_node(node if not hasattr(node, "tree") else node.tree, out)
+            return 0
+        accepted = next((c for c in file.detection.candidates if c.outcome == "accepted"), None)
+        why = f" ({'; '.join(accepted.reasons)})" if accepted and accepted.reasons else ""
+        out.write(f"{file.path}: {file.format}{why}\n")
+        if len(file.header):
+            out.write(f"file header: {len(file.header.entries)} entries\n")
+        out.write(f"{len(file)} dataset{'s' if len(file) != 1 else ''}\n")
+        datasets = file.datasets
+        shown = datasets if args.all else datasets[:_MAX_LISTED]
+        for ds in shown:
+            out.write(f"  {ds.key}  {ds.title}\n")
+            if ds.columns:
+                names = list(ds.columns)
+                more = " …" if len(names) > 12 else ""
+                out.write(f"      columns ({len(names)}): {', '.join(names[:12])}{more}\n")
+            if ds.frames is not None:
+                out.write(f"      frames: {ds.frames.shape} {ds.frames.dtype}\n")
+            for name, spectrum in ds.spectra.items():
+                out.write(f"      spectrum {name}: {spectrum.counts.shape} {spectrum.counts.dtype}\n")
+            if ds.positioners:
+                out.write(f"      positioners: {len(ds.positioners)}\n")
+        if len(shown) < len(datasets):
+            out.write(f"  … {len(datasets) - len(shown)} more (--all lists them)\n")
+        diagnostics = list(file.diagnostics)
+        if diagnostics:
+            out.write(f"diagnostics ({len(diagnostics)}):\n")
+            for diagnostic in diagnostics[:_MAX_LISTED]:
+                out.write(f"  {diagnostic}\n")
+    return 0
+
+
+def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    from ._api import convert
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        target = convert(
+            args.src,
+            args.dst,
+            args.to,
+            overwrite=args.overwrite,
+            read_format=args.read_format,
+            profile=args.profile,
+            registry=registry,
+        )
+    for warning in caught:
+        out.write(f"warning: {warning.message}\n")
+    out.write(f"wrote {target}\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beamio", description="Open, inspect and convert synchrotron data files."
+    )
+    parser.add_argument("--version", action="version", version=f"beamio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--profile", help="activate a facility profile (else BEAMIO_PROFILE)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("formats", help="list the installed formats and plugins")
+    info = sub.add_parser("info", help="which format a file is, and what it holds")
+    info.add_argument("file", help="a file, or FILE::/path/inside")
+    info.add_argument("--explain", action="store_true", help="print the detection report")
+    info.add_argument("--format", help="read with this format, no guessing")
+    info.add_argument("--all", action="store_true", help=f"list every dataset, not the first {_MAX_LISTED}")
+    conv = sub.add_parser("convert", help="convert a file through the common model")
+    conv.add_argument("src")
+    conv.add_argument("dst")
+    conv.add_argument("--to", help="output format (else from the extension of DST)")
+    conv.add_argument("--from", dest="read_format", help="input format (else detected)")
+    conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    return parser
+
+
+_COMMANDS = {"formats": _formats, "info": _info, "convert": _convert}
+
+
+def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
+    """Run the ``beamio`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    registry = registry or default_registry()
+    out = sys.stdout
+    try:
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.simplefilter("default")
+            return _COMMANDS[args.command](args, registry, out)
+    except (BeamioError, OSError) as error:
+        if args.debug:
+            raise
+        message = str(error)
+        if isinstance(error, NoFormatMatched) and getattr(args, "explain", False):
+            message = "no installed format reads this file (detection report above)"
+        print(f"beamio: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("beamio: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

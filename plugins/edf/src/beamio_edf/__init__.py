@@ -1,0 +1,1 @@
+"""beamio-edf: EDF images (and fabio's detector formats) for beamio."""

@@ -1,0 +1,1 @@
+"""beamio-mca: MCA spectrum files for beamio."""

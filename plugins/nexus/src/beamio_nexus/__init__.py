@@ -1,0 +1,1 @@
+"""beamio-nexus: HDF5 and NeXus files for beamio."""

@@ -1,0 +1,1 @@
+"""beamio-spec: SPEC scan files for beamio."""
