@@ -5,14 +5,14 @@ Importing ``beamio`` is cheap (no numpy) so that plugin hook modules can import
 loaded on first use.
 """
 
-from importlib import import_module as _import_module
 from importlib.metadata import PackageNotFoundError as _NotFound
 from importlib.metadata import version as _version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import errors, hookspecs
 from ._detect import Candidate, DetectionReport
 from ._diagnostics import Diagnostic, Diagnostics
+from ._exports import lazy_getattr as _lazy_getattr
 from ._formats import FormatReader, FormatWriter
 from ._guard import Guard
 from ._header import Header, HeaderEntry
@@ -56,12 +56,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'beamio' has no attribute {name!r}")
+__getattr__ = _lazy_getattr(__name__, _LAZY, globals())
 
 
 try:

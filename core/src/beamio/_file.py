@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -70,9 +71,8 @@ class File(Mapping[str, Dataset]):
 
     def close(self) -> None:
         """Close every handle the reader opened; idempotent."""
-        if not self.guard.closed:
-            self.guard.close()
-            self._closers.close()
+        self.guard.close()
+        self._closers.close()
 
     @property
     def closed(self) -> bool:
@@ -103,9 +103,11 @@ class File(Mapping[str, Dataset]):
 
     def __getitem__(self, key: str | int) -> Any:  # type: ignore[override]
         self.guard.check()
-        if isinstance(key, int):
+        if not isinstance(key, str):
+            # Any integer (numpy's too) is an index; anything else is a TypeError.
+            index = operator.index(key)
             try:
-                return self._datasets[key]
+                return self._datasets[index]
             except IndexError:
                 raise IndexError(
                     f"{self.path} has {len(self._datasets)} datasets; index {key} is out of range"

@@ -129,6 +129,19 @@ class FrameStack(LazyArray):
             header_of = header_list.__getitem__
         return cls(array.shape, array.dtype, array._read_basic, header_of=header_of, name=name, guard=guard)
 
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """Like numpy; a list of frames reads those frames only, not the span between them."""
+        first, rest = (key[0], key[1:]) if isinstance(key, tuple) and key else (key, ())
+        if isinstance(first, (list, tuple, np.ndarray)) and not any(
+            isinstance(k, (list, tuple, np.ndarray)) for k in rest
+        ):
+            points = np.asarray(first)
+            if points.dtype == bool and points.shape == (self.shape[0],):
+                points = np.flatnonzero(points)
+            if points.ndim == 1 and points.size and points.dtype.kind in "iu":
+                return np.stack([super(FrameStack, self).__getitem__((int(i), *rest)) for i in points])
+        return super().__getitem__(key)
+
     # -- frames ------------------------------------------------------------
     def frame(self, index: int) -> Frame:
         """Frame ``index`` (negative counts from the end), with its header; data still lazy."""

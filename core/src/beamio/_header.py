@@ -125,6 +125,7 @@ class Header(Mapping[str, Any]):
 
     def set(self, key: str, value: Any) -> Header:
         """A new header where ``key`` has the single value ``value``, in place if present."""
+        key = self._resolve(key)
         if key not in self._index:
             return self.add(key, value)
         first = self._index[key]
@@ -137,6 +138,7 @@ class Header(Mapping[str, Any]):
 
     def remove(self, key: str) -> Header:
         """A new header without any entry under ``key``."""
+        key = self._resolve(key)
         return self._with(tuple(e for e in self.entries if e.key != key))
 
     def with_aliases(self, aliases: Mapping[str, str]) -> Header:
@@ -195,9 +197,14 @@ class Header(Mapping[str, Any]):
         """The value of ``key`` as a list of floats separated by blanks."""
         if key not in self:
             return self._missing(key, default)
+        value = self[key]
         try:
-            return [float(t) for t in self._text(key).split()]
-        except ValueError:
+            if isinstance(value, (str, bytes)):
+                return [float(t) for t in self._text(key).split()]
+            if hasattr(value, "__iter__"):  # an array from an HDF5 attribute
+                return [float(v) for v in getattr(value, "ravel", lambda: value)()]
+            return [float(value)]
+        except (TypeError, ValueError):
             raise self._fail(key, self[key], "numbers separated by blanks") from None
 
     def get_bool(self, key: str, default: Any = ...) -> Any:

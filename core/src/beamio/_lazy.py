@@ -60,7 +60,7 @@ def _axis_index(key: Any, size: int, axis: int) -> tuple[int | slice, Any]:
     if points.size and (points.min() < 0 or points.max() >= size):
         raise IndexError(f"index list {key!r} is out of bounds for axis {axis} with size {size}")
     if points.size == 0:
-        return slice(0, 0, 1), slice(None)
+        return slice(0, 0, 1), points
     low = int(points.min())
     return slice(low, int(points.max()) + 1, 1), points - low
 
@@ -70,7 +70,10 @@ def normalize_index(key: Any, shape: tuple[int, ...]) -> tuple[BasicKey, tuple[A
 
     The basic key has one entry per axis: an int (the axis is dropped) or a slice with a
     positive step. The picking reverses negative steps and selects the points of one
-    integer list (like h5py, at most one axis may take a list).
+    integer list (like h5py, at most one axis may take a list). Beside a list, ints are
+    read as one-wide slices and picked after, with any ``...`` kept in the picking, so
+    that numpy's own rules place the list's axis (first when a slice or ``...`` parts
+    it from an int).
     """
     if not isinstance(key, tuple):
         key = (key,)
@@ -83,24 +86,31 @@ def normalize_index(key: Any, shape: tuple[int, ...]) -> tuple[BasicKey, tuple[A
     if given > len(shape):
         raise IndexError(f"too many indices: array is {len(shape)}-dimensional, but {given} were indexed")
     full: list[Any] = []
+    ellipsis_at: int | None = None
     for k in key:
         if k is Ellipsis:
+            ellipsis_at = len(full)
             full.extend([slice(None)] * (len(shape) - given))
         else:
             full.append(k)
     full.extend([slice(None)] * (len(shape) - len(full)))
+    axes = [_axis_index(k, size, axis) for axis, (k, size) in enumerate(zip(full, shape, strict=True))]
+    lists = sum(isinstance(pick, np.ndarray) for _, pick in axes)
+    if lists > 1:
+        raise IndexError("only one axis may be indexed with a list (as in h5py)")
     basic: list[int | slice] = []
     picks: list[Any] = []
-    lists = 0
-    for axis, (k, size) in enumerate(zip(full, shape, strict=True)):
-        read, pick = _axis_index(k, size, axis)
-        basic.append(read)
-        if pick is not None:
-            if isinstance(pick, np.ndarray):
-                lists += 1
-                if lists > 1:
-                    raise IndexError("only one axis may be indexed with a list (as in h5py)")
-            picks.append(pick)
+    for read, pick in axes:
+        if lists and isinstance(read, int):
+            basic.append(slice(read, read + 1, 1))
+            picks.append(0)
+        else:
+            basic.append(read)
+            if pick is not None:
+                picks.append(pick)
+    if lists and ellipsis_at is not None:
+        # "..." parts a list from an int even where it stands for no axis.
+        picks[ellipsis_at : ellipsis_at + len(shape) - given] = [Ellipsis]
     return tuple(basic), tuple(picks)
 
 
@@ -151,9 +161,11 @@ class LazyArray:
     def from_array(
         cls, source: ArraySource, *, guard: Guard | None = None, name: str | None = None
     ) -> LazyArray:
-        """Wrap anything with shape, dtype and basic slicing (numpy, memmap, h5py)."""
+        """Wrap anything with shape, dtype and basic slicing (numpy, memmap, h5py); lists become arrays."""
         if isinstance(source, LazyArray):
             return source
+        if not (hasattr(source, "shape") and hasattr(source, "dtype")):
+            source = np.asarray(source)
 
         def read(key: BasicKey) -> np.ndarray:
             return np.asarray(source[key])

@@ -32,7 +32,9 @@ class Option:
         if value is None and self.default is None:
             return value
         int_as_float = float in self.types and isinstance(value, int) and not isinstance(value, bool)
-        if self.types and not isinstance(value, self.types) and not int_as_float:
+        # bool is an int to isinstance, but True is no answer to a count.
+        bool_as_int = isinstance(value, bool) and bool not in self.types
+        if self.types and (not isinstance(value, self.types) or bool_as_int) and not int_as_float:
             expected = " or ".join(t.__name__ for t in self.types)
             raise OptionError(
                 f"{owner} option {name}={value!r}: expected {expected}, got {type(value).__name__}"

@@ -6,6 +6,7 @@ import importlib
 import importlib.metadata
 import os
 import threading
+import types
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
@@ -125,8 +126,10 @@ class Registry:
         with self._lock:
             if self._loaded:
                 return
-            for plugin in self._explicit:
-                self._register(plugin, PluginRecord(_plugin_name(plugin), module=_plugin_name(plugin)))
+            for number, plugin in enumerate(self._explicit):
+                name = _plugin_name(plugin, number)
+                module = plugin.__name__ if isinstance(plugin, types.ModuleType) else None
+                self._register(plugin, PluginRecord(name, module=module))
             if self._use_entry_points:
                 self._discover()
             self._collect_formats()
@@ -382,8 +385,11 @@ class Registry:
         return problems
 
 
-def _plugin_name(plugin: Any) -> str:
-    return getattr(plugin, "__name__", None) or type(plugin).__name__
+def _plugin_name(plugin: Any, number: int) -> str:
+    """A module by its name; another object by its class and its place among the explicit plugins."""
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    return f"{type(plugin).__name__}#{number}"
 
 
 def _resolve_conflicts(offered: Sequence[FormatEntry]) -> list[FormatEntry]:

@@ -160,17 +160,22 @@ def dataset_group(ds: Dataset) -> Group:
         if ds.sample:
             out["sample"] = Group("sample", ds.sample, {"NX_class": "NXsample"})
         if ds.frames is not None:
-            out["frames"] = Array("frames", ds.frames, {"interpretation": "image"})
+            out["frames"] = Array("frames", ds.frames, _frames_attrs(ds.frames))
         return out
 
     return Group(ds.key, members, {"NX_class": "NXentry"})
+
+
+def _frames_attrs(frames: LazyArray) -> dict[str, str]:
+    """A stack of 1-D frames (points × channels) holds spectra; any other stack, images."""
+    return {"interpretation": "spectrum" if frames.ndim == 2 else "image"}
 
 
 def _measurement(ds: Dataset) -> dict[str, Any]:
     out: dict[str, Any] = {name: Array(name, value) for name, value in ds.columns.items()}
     if ds.frames is not None:
         name = ds.frames.name or "image"
-        out[name] = Array(name, ds.frames, {"interpretation": "image"})
+        out[name] = Array(name, ds.frames, _frames_attrs(ds.frames))
     for name, spectrum in ds.spectra.items():
         out[name] = Array(name, spectrum.counts, {"interpretation": "spectrum"})
     return out
@@ -187,7 +192,7 @@ def _instrument(ds: Dataset) -> dict[str, Any]:
     if ds.frames is not None:
         name = ds.frames.name or "image"
         out[name] = Group(
-            name, {"data": Array("data", ds.frames, {"interpretation": "image"})}, {"NX_class": "NXdetector"}
+            name, {"data": Array("data", ds.frames, _frames_attrs(ds.frames))}, {"NX_class": "NXdetector"}
         )
     for name, spectrum in ds.spectra.items():
         detector: dict[str, Any] = {

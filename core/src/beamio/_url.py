@@ -52,4 +52,6 @@ def parse_url(url: str | os.PathLike[str]) -> Url:
     match = _INDEX.match(inner)
     if match:
         inner, index = match["path"], parse_index(match["index"])
+    elif "[" in inner or "]" in inner:
+        raise ValueError(f"{text}: an index goes last, in brackets, like ::/1.1/frames[5]")
     return Url(file, inner or "/", index)

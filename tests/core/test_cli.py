@@ -1,0 +1,99 @@
+"""The beamio command: formats, info, convert; exit codes 0, 1, 2; --debug."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from beamio import Registry
+from beamio.cli import main
+from beamio.errors import NoFormatMatched
+from beamio.testing import assert_equal
+
+
+def test_formats_lists_the_installed_plugins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["formats"]) == 0
+    out = capsys.readouterr().out
+    header, *rows = out.splitlines()
+    assert header.split() == ["format", "plugin", "status", "read", "write", "extensions"]
+    edf = next(r for r in rows if r.startswith("edf "))
+    assert "beamio-edf 0.1.0 (edf)" in edf and " ok " in edf and ".edf .ehf" in edf
+
+
+def test_info_summarises_a_file(
+    toy_registry: Registry, toy_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", str(toy_file)], registry=toy_registry) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"{toy_file}: toy (the TOY magic line; extension .toy)"
+    assert "2 datasets" in out
+    assert "columns (3): th, Monitor, det" in out
+    assert "frames: (3, 2, 3) float64" in out
+
+
+def test_info_explain_prints_the_detection_report(
+    toy_registry: Registry, toy_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", "--explain", str(toy_file)], registry=toy_registry) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"detection report for {toy_file}")
+    assert "the TOY magic line; extension .toy → not tried" in out
+
+
+def test_info_on_a_path_inside_the_file(
+    toy_registry: Registry, toy_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", f"{toy_file}::/1/measurement/det"], registry=toy_registry) == 0
+    out = capsys.readouterr().out
+    assert "array shape=(3,) dtype=float64" in out and "12." in out
+    assert main(["info", f"{toy_file}::/1"], registry=toy_registry) == 0
+    assert "measurement" in capsys.readouterr().out
+
+
+def test_problems_with_a_file_exit_1_with_one_message(
+    toy_registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("hello\n")
+    assert main(["info", str(unknown)], registry=toy_registry) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"beamio: {unknown}: no installed format reads this file")
+    assert "Traceback" not in err
+    assert main(["info", str(tmp_path / "absent.toy")], registry=toy_registry) == 1
+    assert "No such file or directory" in capsys.readouterr().err
+
+
+def test_debug_shows_the_traceback(toy_registry: Registry, tmp_path: Path) -> None:
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("hello\n")
+    with pytest.raises(NoFormatMatched):
+        main(["--debug", "info", str(unknown)], registry=toy_registry)
+
+
+def test_convert(
+    toy_registry: Registry, toy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out.toy"
+    assert main(["convert", str(toy_file), str(target)], registry=toy_registry) == 0
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    with toy_registry.open(toy_file) as source, toy_registry.open(target) as copy:
+        assert_equal(source, copy)
+    assert main(["convert", str(toy_file), str(target)], registry=toy_registry) == 1
+    assert "exists; pass overwrite=True (--overwrite)" in capsys.readouterr().err
+    assert (
+        main(["convert", str(toy_file), str(target), "--overwrite", "--to", "toy"], registry=toy_registry)
+        == 0
+    )
+
+
+def test_usage_errors_exit_2_and_the_command_is_installed(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "beamio", "frobnicate"], capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid choice: 'frobnicate'" in done.stderr
+    command = str(Path(sys.executable).with_name("beamio"))
+    done = subprocess.run([command, "formats"], capture_output=True, text=True)
+    assert done.returncode == 0 and "beamio-spec" in done.stdout
+    done = subprocess.run([command, "info", str(tmp_path / "x.spec")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith("beamio: [Errno 2] No such file or directory")
