@@ -97,3 +97,23 @@ def test_usage_errors_exit_2_and_the_command_is_installed(tmp_path: Path) -> Non
     assert done.returncode == 0 and "beamio-spec" in done.stdout
     done = subprocess.run([command, "info", str(tmp_path / "x.spec")], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.startswith("beamio: [Errno 2] No such file or directory")
+
+
+def test_profiles_lists_what_is_offered_and_marks_the_active_one(capsys: pytest.CaptureFixture[str]) -> None:
+    import beamio.testing.toy as toy
+    from beamio import Profile
+    from beamio.testing import StaticPlugin
+
+    lab = Profile(
+        "lab", "the lab's conventions", preferences={"*.dat": "toy"}, reader_options={"toy": {"strict": True}}
+    )
+    registry = Registry(plugins=[toy, StaticPlugin(profiles=[lab])], entry_points=False)
+    assert main(["profiles"], registry=registry) == 0
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "  lab  the lab's conventions",
+        "      *.dat → toy",
+        "      toy reader: {'strict': True}",
+    ]
+    assert main(["--profile", "lab", "profiles"], registry=registry) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("* lab") and out.endswith("active: lab\n")

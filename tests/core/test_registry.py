@@ -234,3 +234,56 @@ def test_observer_hooks_see_reads_and_adjust_writes(tmp_path: Path, toy_file: Pa
     assert seen == ["toy:sample.toy"]
     with registry.open(tmp_path / "out.toy") as file:
         assert file["1"].title == original_title.upper()
+
+
+class _Raises:
+    @beamio.hookimpl
+    def beamio_formats(self) -> list[FormatSpec]:
+        raise RuntimeError("boom")
+
+
+class _BadProfile:
+    @beamio.hookimpl
+    def beamio_formats(self) -> list[FormatSpec]:
+        return [_spec("bp")]
+
+    @beamio.hookimpl
+    def beamio_profiles(self) -> list[Any]:
+        return ["not a profile"]
+
+    @beamio.hookimpl
+    def beamio_read_completed(self, file: beamio.File, format: FormatSpec) -> None:
+        raise AssertionError("a broken plugin's observer must not run")
+
+
+def test_a_broken_plugin_is_listed_once_and_offers_nothing(toy_file: Path) -> None:
+    registry = Registry(plugins=[toy, _Raises(), _BadProfile()], entry_points=False, strict=False)
+    with pytest.warns(PluginWarning):
+        records = registry.plugins()
+    assert [(p.name, p.status) for p in records] == [
+        ("beamio.testing.toy", "ok"),
+        ("_Raises#1", "broken"),
+        ("_BadProfile#2", "broken"),
+    ]
+    assert [s.name for s in registry.formats()] == ["toy"]
+    assert registry.profiles() == {}
+    with registry.open(toy_file) as file:  # the broken plugin's observer is unregistered
+        assert file.format == "toy"
+
+
+def test_a_strict_failure_is_raised_again_not_blamed_on_a_healthy_plugin() -> None:
+    registry = Registry(plugins=[toy, _Raises()], entry_points=False, strict=True)
+    for _ in range(2):
+        with pytest.raises(PluginError, match=r"cannot load plugin _Raises#1: hook beamio_formats raised"):
+            registry.formats()
+
+
+def test_a_scoped_registry_ignores_the_environment_profile(
+    monkeypatch: pytest.MonkeyPatch, toy_file: Path
+) -> None:
+    monkeypatch.setenv("BEAMIO_PROFILE", "some-facility")
+    scoped = Registry(plugins=[toy], entry_points=False)
+    with scoped.open(toy_file) as file:
+        assert file.format == "toy"
+    with pytest.raises(beamio.errors.ProfileError, match="some-facility"):
+        Registry().profile()

@@ -110,6 +110,10 @@ class Registry:
         self._disabled = set(disabled) if disabled is not None else _env_list("BEAMIO_DISABLE_PLUGINS")
         self._strict = _env_flag("BEAMIO_STRICT_PLUGINS") if strict is None else strict
         self._lock = threading.RLock()
+        self._classes: dict[tuple[str, str], type] = {}
+        self._reset()
+
+    def _reset(self) -> None:
         self._loaded = False
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
@@ -117,7 +121,6 @@ class Registry:
         self._records: dict[int, PluginRecord] = {}
         self._entries: list[FormatEntry] = []
         self._profiles: dict[str, tuple[Profile, PluginRecord]] = {}
-        self._classes: dict[tuple[str, str], type] = {}
 
     # -- loading -----------------------------------------------------------
     def _ensure_loaded(self) -> None:
@@ -126,28 +129,44 @@ class Registry:
         with self._lock:
             if self._loaded:
                 return
-            for number, plugin in enumerate(self._explicit):
-                name = _plugin_name(plugin, number)
-                module = plugin.__name__ if isinstance(plugin, types.ModuleType) else None
-                self._register(plugin, PluginRecord(name, module=module))
-            if self._use_entry_points:
-                self._discover()
-            self._collect_formats()
-            self._collect_profiles()
+            try:
+                for number, plugin in enumerate(self._explicit):
+                    name = _plugin_name(plugin, number)
+                    module = plugin.__name__ if isinstance(plugin, types.ModuleType) else None
+                    self._register(plugin, PluginRecord(name, module=module))
+                if self._use_entry_points:
+                    self._discover()
+                offered = self._collect_formats()
+                self._collect_profiles()
+                # A plugin found broken by either hook offers nothing at all.
+                broken = {p.name for p in self._plugins if p.status == "broken"}
+                self._entries = _resolve_conflicts([e for e in offered if e.plugin.name not in broken])
+                self._profiles = {n: v for n, v in self._profiles.items() if v[1].name not in broken}
+            except BaseException:
+                self._reset()  # a strict failure leaves nothing half-loaded for the next call
+                raise
             self._loaded = True
 
-    def _broken(self, record: PluginRecord, error: BaseException, what: str) -> None:
+    def _broken(self, record: PluginRecord, error: BaseException, what: str, plugin: Any = None) -> None:
+        """Mark a plugin broken (and unregister it): a warning, or PluginError in strict mode."""
         broken = attrs.evolve(record, status="broken", error=f"{what}: {_describe(error)}")
-        self._plugins = [broken if p is record else p for p in self._plugins]
-        if record not in self._plugins:
+        places = [i for i, p in enumerate(self._plugins) if p is record]
+        if places:
+            self._plugins[places[0]] = broken
+        else:
             self._plugins.append(broken)
-        message = (
-            f"beamio skipped plugin {record.label}: {what}: {_describe(error)}."
-            f" To silence this, {record.remedy}."
-        )
+        if plugin is not None:
+            self._records[id(plugin)] = broken
+            if self._pm.is_registered(plugin):
+                self._pm.unregister(plugin)
+        detail = f"plugin {record.label}: {what}: {_describe(error)}."
         if self._strict:
-            raise PluginError(message + " (BEAMIO_STRICT_PLUGINS is set)") from error
-        warnings.warn(message, PluginWarning, stacklevel=4)
+            raise PluginError(
+                f"beamio cannot load {detail} BEAMIO_STRICT_PLUGINS is set; {record.remedy}."
+            ) from error
+        warnings.warn(
+            f"beamio skipped {detail} To silence this, {record.remedy}.", PluginWarning, stacklevel=4
+        )
 
     def _register(self, plugin: Any, record: PluginRecord) -> None:
         try:
@@ -183,7 +202,7 @@ class Registry:
                 continue
             self._register(plugin, record)
 
-    def _call(self, hook: str) -> Iterable[tuple[PluginRecord, list[Any]]]:
+    def _call(self, hook: str) -> Iterable[tuple[PluginRecord, Any, list[Any]]]:
         for impl in getattr(self._pm.hook, hook).get_hookimpls():
             record = self._records.get(id(impl.plugin), PluginRecord(impl.plugin_name))
             if record.status != "ok":
@@ -192,29 +211,30 @@ class Registry:
                 result = impl.function()
                 items = [] if result is None else list(result)
             except Exception as error:
-                self._broken(record, error, f"hook {hook} raised")
-                self._pm.unregister(impl.plugin)
+                self._broken(record, error, f"hook {hook} raised", impl.plugin)
                 continue
-            yield record, items
+            yield record, impl.plugin, items
 
-    def _collect_formats(self) -> None:
+    def _collect_formats(self) -> list[FormatEntry]:
         offered: list[FormatEntry] = []
-        for record, specs in self._call("beamio_formats"):
+        for record, plugin, specs in self._call("beamio_formats"):
             bad = [s for s in specs if not isinstance(s, FormatSpec)]
             if bad:
-                self._broken(
-                    record, TypeError(f"returned {bad[0]!r}, not a FormatSpec"), "invalid format spec"
-                )
+                error = TypeError(f"returned {bad[0]!r}, not a FormatSpec")
+                self._broken(record, error, "invalid format spec", plugin)
                 continue
             offered.extend(FormatEntry(spec, record) for spec in specs)
-        self._entries = _resolve_conflicts(offered)
+        return offered
 
     def _collect_profiles(self) -> None:
-        for record, profiles in self._call("beamio_profiles"):
+        for record, plugin, profiles in self._call("beamio_profiles"):
+            bad = [p for p in profiles if not isinstance(p, Profile)]
+            if bad:
+                self._broken(
+                    record, TypeError(f"returned {bad[0]!r}, not a Profile"), "invalid profile", plugin
+                )
+                continue
             for profile in profiles:
-                if not isinstance(profile, Profile):
-                    self._broken(record, TypeError(f"returned {profile!r}, not a Profile"), "invalid profile")
-                    break
                 if profile.name in self._profiles:
                     other = self._profiles[profile.name][1]
                     warnings.warn(
@@ -336,11 +356,14 @@ class Registry:
     def profile(self, wanted: str | Profile | None = None) -> Profile | None:
         """The active profile: ``wanted``, else ``BEAMIO_PROFILE``, else the config file's.
 
+        The environment and the config file speak for the installed plugins: a
+        scoped registry without entry points uses only the profile it is given.
+
         Activation checks everything at once and raises one ProfileError listing
         every problem: unknown formats, options the readers or writers do not
         take, values they refuse.
         """
-        if wanted is None:
+        if wanted is None and self._use_entry_points:
             wanted = configured_profile()
         if wanted is None:
             return None

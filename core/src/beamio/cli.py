@@ -48,6 +48,25 @@ def _formats(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return 0
 
 
+def _profiles(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    offered = registry.profiles()
+    active = registry.profile(args.profile)
+    if not offered:
+        out.write("no installed plugin offers a profile\n")
+    for name, profile in sorted(offered.items()):
+        mark = "*" if active is not None and active.name == name else " "
+        out.write(f"{mark} {name}  {profile.description}\n")
+        for preference in profile.preferences:
+            out.write(f"      {preference.pattern} → {preference.format}\n")
+        for fmt, options in profile.reader_options.items():
+            out.write(f"      {fmt} reader: {options}\n")
+        for fmt, options in profile.writer_options.items():
+            out.write(f"      {fmt} writer: {options}\n")
+    if active is not None:
+        out.write(f"active: {active.name}\n")
+    return 0
+
+
 def _describe_node(node: Any, out: TextIO) -> None:
     import numpy as np
 
@@ -136,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", help="activate a facility profile (else BEAMIO_PROFILE)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("formats", help="list the installed formats and plugins")
+    sub.add_parser("profiles", help="list the profiles installed plugins offer (* marks the active one)")
     info = sub.add_parser("info", help="which format a file is, and what it holds")
     info.add_argument("file", help="a file, or FILE::/path/inside")
     info.add_argument("--explain", action="store_true", help="print the detection report")
@@ -150,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = {"formats": _formats, "info": _info, "convert": _convert}
+_COMMANDS = {"formats": _formats, "profiles": _profiles, "info": _info, "convert": _convert}
 
 
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
