@@ -28,7 +28,7 @@ from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ._api import convert, detect, open, read, write
-    from ._dataset import Dataset, LazyMapping
+    from ._dataset import Dataset, LazyDatasets, LazyMapping
     from ._file import File
     from ._frames import Frame, FrameStack
     from ._lazy import LazyArray
@@ -44,6 +44,7 @@ _LAZY = {
     "write": "_api",
     "Dataset": "_dataset",
     "LazyMapping": "_dataset",
+    "LazyDatasets": "_dataset",
     "File": "_file",
     "Frame": "_frames",
     "FrameStack": "_frames",
@@ -89,6 +90,7 @@ __all__ = [
     "Header",
     "HeaderEntry",
     "LazyArray",
+    "LazyDatasets",
     "LazyMapping",
     "LossyConversionWarning",
     "NoFormatMatched",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
 
 import attrs
 
@@ -13,7 +13,7 @@ from ._guard import Guard
 from ._header import Header
 from ._spectrum import Spectrum
 
-__all__ = ["Dataset", "LazyMapping"]
+__all__ = ["Dataset", "LazyDatasets", "LazyMapping"]
 
 
 class LazyMapping(Mapping[str, Any]):
@@ -137,3 +137,45 @@ class Dataset:
         if self.spectra:
             parts.append(f"spectra={list(self.spectra)}")
         return f"<Dataset {' '.join(parts)}>"
+
+
+class LazyDatasets(Sequence[Dataset]):
+    """Datasets whose keys are known at once and whose objects are built on first access.
+
+    A SPEC file of ten thousand scans opens by indexing where each scan starts;
+    the Dataset of scan ``i`` (its header parsed, its data still lazy) is built by
+    ``build(i)`` when first asked for, then kept.
+    """
+
+    def __init__(self, keys: Sequence[str], build: Callable[[int], Dataset]) -> None:
+        self._keys = list(keys)
+        self._build = build
+        self._built: dict[int, Dataset] = {}
+
+    @property
+    def keys(self) -> list[str]:
+        """The keys, in order, without building anything."""
+        return list(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Dataset: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Dataset]: ...
+
+    def __getitem__(self, index: int | slice) -> Dataset | list[Dataset]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._keys)))]
+        i = index + len(self._keys) if index < 0 else index
+        if not 0 <= i < len(self._keys):
+            raise IndexError(f"dataset index {index} out of range ({len(self._keys)} datasets)")
+        if i not in self._built:
+            self._built[i] = self._build(i)
+        return self._built[i]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def append(self, dataset: Dataset) -> None:
+        """Add a Dataset that is already built (a scan found by refresh)."""
+        self._built[len(self._keys)] = dataset
+        self._keys.append(dataset.key)

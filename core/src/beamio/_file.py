@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._dataset import Dataset
+from ._dataset import Dataset, LazyDatasets
 from ._diagnostics import Diagnostics
 from ._guard import Guard
 from ._header import Header
@@ -47,8 +47,8 @@ class File(Mapping[str, Dataset]):
         self.format = format
         self.diagnostics = diagnostics if diagnostics is not None else Diagnostics(self.path)
         self.guard = guard if guard is not None else Guard(self.path)
-        self._datasets: list[Dataset] = []
-        self._by_key: dict[str, Dataset] = {}
+        self._datasets: list[Dataset] | LazyDatasets = []
+        self._by_key: dict[str, int] = {}
         self._closers = contextlib.ExitStack()
         self._refresher = refresher
         self._tree_factory = tree
@@ -58,11 +58,19 @@ class File(Mapping[str, Dataset]):
         self._extend(datasets)
 
     def _extend(self, datasets: Sequence[Dataset]) -> None:
+        if isinstance(datasets, LazyDatasets) and not self._datasets:
+            keys = datasets.keys
+            self._by_key = {key: i for i, key in enumerate(keys)}
+            if len(self._by_key) != len(keys):
+                twice = next(k for k in keys if keys.count(k) > 1)
+                raise ValueError(f"{self.path}: two datasets share the key {twice!r}")
+            self._datasets = datasets
+            return
         for ds in datasets:
             if ds.key in self._by_key:
                 raise ValueError(f"{self.path}: two datasets share the key {ds.key!r}")
+            self._by_key[ds.key] = len(self._datasets)
             self._datasets.append(ds)
-            self._by_key[ds.key] = ds
 
     # -- lifecycle ---------------------------------------------------------
     def add_closer(self, close: Callable[[], Any]) -> None:
@@ -114,9 +122,9 @@ class File(Mapping[str, Dataset]):
                 ) from None
         parts = split_path(key)
         if len(parts) == 1 and parts[0] in self._by_key:
-            return self._by_key[parts[0]]
+            return self._datasets[self._by_key[parts[0]]]
         if key in self._by_key:
-            return self._by_key[key]
+            return self._datasets[self._by_key[key]]
         if not parts:
             return self.tree
         try:

@@ -19,11 +19,14 @@ class HeaderEntry:
     ``value`` is what readers expose (for text formats, the value text without
     surrounding blanks); ``raw`` is the original text (a whole line, say) when a
     writer of the same format needs it to reproduce the file byte for byte.
+    ``row`` places a line found inside a data block (a SPEC ``#C`` between data
+    lines): the number of data rows before it.
     """
 
     key: str = attrs.field(validator=attrs.validators.instance_of(str))
     value: Any
     raw: str | None = None
+    row: int | None = None
 
 
 def _entries_from(items: Any) -> tuple[HeaderEntry, ...]:

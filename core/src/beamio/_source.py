@@ -148,8 +148,8 @@ class Source:
             guard=self.guard,
             **kwargs,
         )
-        handles = self._handles.pop_all()
-        result.add_closer(handles.close)
+        # Handles opened later (a growing file re-mapped by refresh) close with the File too.
+        result.add_closer(self._handles.close)
         return result
 
 

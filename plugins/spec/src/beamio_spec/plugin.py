@@ -1,16 +1,21 @@
-"""beamio's hooks for SPEC files: cheap to import (no numpy or file-format libraries).
+"""beamio's hooks for SPEC files: cheap to import (no numpy).
 
-The spec's signatures live in the core (`beamio.known_format("spec")`) so that
-beamio alone can recognise these files and say which distribution reads them.
-This version registers the format for detection; its reader and writer are
-not written yet, so the spec declares no read or write capability.
+The signatures live in the core (``beamio.known_format("spec")``) so that beamio
+alone recognises SPEC files and names this distribution; here the spec gains its
+reader and writer.
 """
 
 from __future__ import annotations
 
-from beamio import FormatSpec, hookimpl, known_format
+import attrs
 
-FORMAT: FormatSpec = known_format("spec")
+from beamio import Capabilities, FormatSpec, hookimpl, known_format
+
+FORMAT: FormatSpec = attrs.evolve(
+    known_format("spec"),
+    capabilities=Capabilities(read=True, write=False, multi_frame=False, lazy=True, append=False),
+    reader="beamio_spec._reader:SpecReader",
+)
 
 
 @hookimpl

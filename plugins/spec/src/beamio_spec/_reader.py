@@ -1,0 +1,174 @@
+"""SpecReader: SPEC files indexed at open, each scan parsed on first access, growing files followed."""
+
+from __future__ import annotations
+
+import mmap
+import os
+from typing import Any
+
+from beamio import Dataset, File, FormatReader, Head, Header, LazyDatasets, NotThisFormat, Source
+
+from ._index import FileIndex, build_index, complete_end
+from ._lines import split_block
+from ._scan import ScanSource, build_scan
+
+__all__ = ["SpecReader"]
+
+_NUMBERISH = frozenset(b"0123456789+-.eEinfaINFA \t\r\n")
+
+
+def _looks_numeric(text: bytes) -> bool:
+    lines = [line for line in text.split(b"\n")[:50] if line.strip()]
+    return bool(lines) and all(set(line) <= _NUMBERISH for line in lines)
+
+
+def _has_spec_lines(data: bytes) -> bool:
+    return data.startswith((b"#S ", b"#F ")) or b"\n#S " in data or b"\n#F " in data
+
+
+class SpecReader(FormatReader):
+    """Reads SPEC files, from SPEC, Sardana/spock, Bluesky, BLISS or by hand."""
+
+    @classmethod
+    def sniff(cls, head: Head) -> None:
+        """A SPEC file has #S or #F lines, or is only numbers (a table without headers)."""
+        data = head.data
+        if _has_spec_lines(data) or (data.startswith(b"#") and (b"\n#L " in data or data.startswith(b"#L "))):
+            return
+        if _looks_numeric(data[: complete_end(data)] or data):
+            return
+        raise NotThisFormat("no #S or #F line, and not a table of numbers", head.path)
+
+    def read(self, source: Source) -> File:
+        """Index the scans; their Datasets are built on first access."""
+        content = _content(source)
+        state = _State(source, content)
+        state.reindex()
+        if not state.index.scans and not _has_spec_lines(bytes(content[: min(state.index.end, 65536)])):
+            raise NotThisFormat("no #S or #F line, and not a table of numbers", source.path)
+        header = state.file_header()
+        return source.file(state.datasets(), header=header, refresher=state.refresh)
+
+
+def _content(source: Source) -> Any:
+    """The file's bytes: memory-mapped when plain, decompressed in memory when compressed."""
+    if source.compression is not None:
+        with source.open() as handle:
+            return handle.read()
+    handle = source.open()
+    if os.fstat(handle.fileno()).st_size == 0:
+        return b""
+    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    source.on_close(mapped.close)
+    return mapped
+
+
+class _State:
+    """What a SPEC File remembers between reads: its bytes, its index, its line numbers."""
+
+    def __init__(self, source: Source, content: Any) -> None:
+        self.source = source
+        self.content = content
+        self.index = FileIndex()
+        self.keys: list[str] = []
+        self._orders: dict[str, int] = {}
+        self._lines: dict[int, int] = {0: 1}
+
+    # -- index -------------------------------------------------------------------------------
+    def reindex(self) -> None:
+        self.index = build_index(self.content)
+        self.keys = []
+        self._orders = {}
+        for start, _ in self.index.scans if self.index.scans else []:
+            self.keys.append(self._key(start))
+        if not self.index.scans and self._table_only():
+            self.index.scans = [(0, self.index.end)]
+            self.index.governing = [-1]
+            self.keys = ["1.1"]
+
+    def _table_only(self) -> bool:
+        head = bytes(self.content[: min(self.index.end, 65536)])
+        return bool(head.strip()) and (_looks_numeric(head) or b"#L " in head)
+
+    def _key(self, start: int) -> str:
+        line_end = self.content.find(b"\n", start)
+        words = bytes(self.content[start : line_end if line_end != -1 else None]).split()
+        number = words[1].decode("latin-1") if len(words) > 1 else "0"
+        if not number.isdigit():
+            number = "0"
+        order = self._orders.get(number, 0) + 1
+        self._orders[number] = order
+        return f"{number}.{order}"
+
+    def line_of(self, offset: int) -> int:
+        """The line number of the line starting at ``offset`` (counted once, cached)."""
+        known = max((o for o in self._lines if o <= offset), default=0)
+        line = self._lines[known] + self.content[known:offset].count(b"\n")
+        self._lines[offset] = line
+        return line
+
+    # -- datasets ----------------------------------------------------------------------------
+    def datasets(self) -> LazyDatasets:
+        return LazyDatasets(self.keys, self.build)
+
+    def build(self, i: int) -> Dataset:
+        start, end = self.index.scans[i]
+        governing = self.index.governing[i]
+        key = self.keys[i]
+        return build_scan(
+            ScanSource(
+                self.source.path,
+                key,
+                bytes(self.content[start:end]),
+                self.line_of(start),
+                self._motors(governing),
+                self.source.diagnostics.child(scan=key),
+                self.source.guard,
+            )
+        )
+
+    def _motors(self, governing: int) -> tuple[tuple[str, str], ...]:
+        """The #O lines of the file header governing a scan."""
+        if governing < 0:
+            return ()
+        start, end = self.index.headers[governing]
+        entries = split_block(bytes(self.content[start:end]), 1).entries
+        return tuple((e.key, e.value) for e in entries if e.key[:1] == "O" and e.key[1:].isdigit())
+
+    def file_header(self) -> Header:
+        """Every file-header line; those of later blocks say (``row``) how many scans precede them."""
+        entries = []
+        scan_starts = [s for s, _ in self.index.scans]
+        for start, end in self.index.headers:
+            before = sum(1 for s in scan_starts if s < start)
+            block = split_block(bytes(self.content[start:end]), self.line_of(start))
+            for entry in block.entries:
+                entries.append(
+                    entry if before == 0 else type(entry)(entry.key, entry.value, entry.raw, before)
+                )
+        return Header(entries, origin=self.source.path)
+
+    # -- following a growing file --------------------------------------------------------------
+    def refresh(self, file: File) -> list[Dataset]:
+        """Re-map the grown file; update the last scan's data; return the new scans."""
+        self._remap()
+        old = len(self.keys)
+        last_before = self.index.scans[-1] if self.index.scans else None
+        self.reindex()
+        if last_before is not None and old and self.index.scans[old - 1] != last_before:
+            fresh = self.build(old - 1)
+            existing = file[old - 1]
+            existing.columns = fresh.columns
+            existing.spectra = fresh.spectra
+            existing.header = fresh.header
+        return [self.build(i) for i in range(old, len(self.keys))]
+
+    def _remap(self) -> None:
+        if isinstance(self.content, mmap.mmap):
+            handle = self.source.open()
+            size = os.fstat(handle.fileno()).st_size
+            if size != len(self.content) and size:
+                self.content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                self.source.on_close(self.content.close)
+            else:
+                handle.close()

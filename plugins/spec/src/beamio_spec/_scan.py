@@ -1,0 +1,313 @@
+"""One SPEC scan block → a Dataset: header lines, labelled columns, positioners and MCA spectra."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from beamio import Calibration, Dataset, Diagnostics, Guard, Header, LazyArray, LazyMapping, Spectrum
+
+from ._lines import Block, split_block
+from ._numbers import parse_block, parse_token
+
+__all__ = ["ScanSource", "build_scan", "split_labels", "unique_names"]
+
+_TWO_SPACES = re.compile(r"\s{2,}|\t")
+
+
+def split_labels(text: str) -> list[str]:
+    """SPEC names are separated by two spaces (a name may hold one space)."""
+    return [name for name in _TWO_SPACES.split(text.strip()) if name]
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Keep repeated names distinct: ``I0, I0`` → ``I0, I0_1``."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, n = name, 0
+        while candidate in seen:
+            n += 1
+            candidate = f"{name}_{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def spec_date(text: str) -> str | None:
+    """``Mon Nov 25 08:01:00 2024`` → ``2024-11-25T08:01:00`` (None if it is not that form)."""
+    try:
+        return datetime.datetime.strptime(" ".join(text.split()[:5]), "%a %b %d %H:%M:%S %Y").isoformat()
+    except ValueError:
+        return None
+
+
+@attrs.frozen
+class ScanSource:
+    """What building one scan needs: its bytes, its place, and what its file header says."""
+
+    path: str
+    key: str
+    data: bytes
+    first_line: int
+    motor_lines: tuple[tuple[str, str], ...]
+    log: Diagnostics
+    guard: Guard
+
+
+def build_scan(source: ScanSource) -> Dataset:
+    """The Dataset of one scan; its numbers are parsed on first access."""
+    block = split_block(source.data, source.first_line)
+    header = Header(block.entries, origin=f"{source.path}, scan {source.key}")
+    command = header.get("S", "")
+    title = command.split(None, 1)[1].strip() if len(command.split(None, 1)) > 1 else ""
+    labels = split_labels(header["L"]) if "L" in header else None
+    _unwrap_rows(block, header)
+    width = _expected_width(block, labels)
+    names = unique_names(_fit_labels(labels, width, header)[0])
+    columns = LazyMapping(lambda: _columns(block, labels, width, header, source), names, guard=source.guard)
+    return Dataset(
+        source.key,
+        title,
+        header,
+        columns=columns,
+        positioners=_positioners(header, source),
+        spectra=_spectra(block, header, source),
+        start_time=spec_date(header["D"]) if "D" in header else None,
+        diagnostics=source.log,
+    )
+
+
+# -- columns -----------------------------------------------------------------------------------
+def _unwrap_rows(block: Block, header: Header) -> None:
+    """``#N 15 8``: each point's 15 values are written 8 to a line; join those lines into rows."""
+    words = header.get("N", "").split()
+    if len(words) != 2 or not all(w.isdigit() for w in words) or int(words[1]) >= int(words[0]):
+        return
+    total = int(words[0])
+    rows, lines, pending, first = [], [], b"", None
+    for text, number in zip(block.rows, block.row_lines, strict=True):
+        pending = pending + b" " + text if pending else text
+        first = number if first is None else first
+        if len(pending.split()) >= total:
+            rows.append(pending)
+            lines.append(first)
+            pending, first = b"", None
+    if pending:
+        rows.append(pending)
+        lines.append(first if first is not None else 0)
+    block.rows, block.row_lines = rows, lines
+
+
+def block_declared_columns(block: Block) -> int | None:
+    """The column count #N declares, if it is a number."""
+    for entry in block.entries:
+        if entry.key == "N" and entry.value.split() and entry.value.split()[0].isdigit():
+            return int(entry.value.split()[0])
+    return None
+
+
+def _expected_width(block: Block, labels: list[str] | None) -> int:
+    """The scan's column count: #L's when the first or last row agrees, else the first row's."""
+    if not block.rows:
+        declared = block_declared_columns(block)
+        return declared if declared is not None else len(labels) if labels else 0
+    ends = {len(block.rows[0].split()), len(block.rows[-1].split())}
+    return len(labels) if labels and len(labels) in ends else len(block.rows[0].split())
+
+
+def _columns(
+    block: Block, labels: list[str] | None, width: int, header: Header, source: ScanSource
+) -> dict[str, np.ndarray]:
+    log = source.log
+    rows = block.rows
+    if labels and "N" in header and header["N"].split():
+        declared = parse_token(header["N"].split()[0].encode())
+        if declared is not None and declared != len(labels):
+            log.report(f"#N says {declared:g} columns, #L names {len(labels)}", line=_line_of(block, "N"))
+    table = None
+    if rows and all(len(r.split()) == width for r in rows):
+        values = parse_block(rows)
+        if values is not None and values.size == width * len(rows):
+            table = values.reshape(len(rows), width)
+    if table is None:
+        table = _lenient_table(block, width, source)
+    names, problem = _fit_labels(labels, width, header)
+    if problem:
+        log.report(problem, line=_line_of(block, "L"))
+    return {name: table[:, i].copy() for i, name in enumerate(unique_names(names))}
+
+
+def _line_of(block: Block, key: str) -> int | None:
+    for entry, line in zip(block.entries, block.entry_lines, strict=True):
+        if entry.key == key:
+            return line
+    return None
+
+
+def _lenient_table(block: Block, width: int, source: ScanSource) -> np.ndarray:
+    """Rows of another length or with bad tokens: keep what can be kept, say what was not.
+
+    The rule: a row with another number of values than the scan's columns is left
+    out; a value that is not a number (``None``, ``1O01``) is read as NaN. Each is
+    a diagnostic with its line (strict mode: an error).
+    """
+    log = source.log
+    kept: list[list[float]] = []
+    for row_text, number in zip(block.rows, block.row_lines, strict=True):
+        tokens = row_text.split()
+        if len(tokens) != width:
+            log.report(f"{len(tokens)} values where the scan has {width} columns; row left out", line=number)
+            continue
+        row = []
+        for column, token in enumerate(tokens, 1):
+            value = parse_token(token)
+            if value is None:
+                log.report(
+                    f"{token.decode('latin-1')!r} is not a number; read as NaN", line=number, column=column
+                )
+                value = float("nan")
+            row.append(value)
+        kept.append(row)
+    return np.array(kept, dtype=np.float64).reshape(len(kept), width)
+
+
+def _fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[list[str], str | None]:
+    """Column names for ``width`` columns, and what did not fit (None when all did)."""
+    if labels is None:
+        return [f"column_{i}" for i in range(1, width + 1)], None
+    if len(labels) == width:
+        return labels, None
+    single = header["L"].split()
+    if len(single) == width:
+        return single, f"#L labels are separated by single spaces; read as {width} one-word labels"
+    if len(labels) > width:
+        return labels[:width], f"#L names {len(labels)} columns, the data has {width}; the last name no data"
+    return (
+        labels + [f"column_{i}" for i in range(len(labels) + 1, width + 1)],
+        f"#L names {len(labels)} columns, the data has {width}; the others are named column_N",
+    )
+
+
+# -- positioners -------------------------------------------------------------------------------
+_NUMBERED = re.compile(r"([OP])(\d+)")
+
+
+def _positioners(header: Header, source: ScanSource) -> dict[str, Any]:
+    """#P0, #P1 … values named by the matching #O0, #O1 … (the scan's own, else its file header's)."""
+    own = [(e.key, e.value) for e in header.entries if _NUMBERED.fullmatch(e.key) and e.key[0] == "O"]
+    names_of = {int(k[1:]): text for k, text in (own or list(source.motor_lines))}
+    out: dict[str, Any] = {}
+    for entry in header.entries:
+        match = _NUMBERED.fullmatch(entry.key)
+        if not match or match.group(1) != "P":
+            continue
+        values = []
+        for token in entry.value.split():
+            number = parse_token(token.encode())
+            if number is None:
+                source.log.report(f"#{entry.key} value {token!r} is not a number; read as NaN")
+                number = float("nan")
+            values.append(number)
+        text = names_of.get(int(match.group(2)), "")
+        names = split_labels(text)
+        if len(names) < len(values) and len(text.split()) == len(values):
+            source.log.report(f"#O{match.group(2)} names are separated by single spaces", severity="info")
+            names = text.split()
+        if len(values) > len(names):
+            source.log.report(f"#{entry.key} gives {len(values)} positions for {len(names)} names in #O")
+            names = names + [f"{entry.key}_{i}" for i in range(len(names), len(values))]
+        for name, value in zip(names, values, strict=False):
+            out[name if name not in out else unique_names([*out, name])[-1]] = value
+    return out
+
+
+# -- MCA spectra -------------------------------------------------------------------------------
+def _mca_settings(header: Header, key: str) -> list[list[float]]:
+    out = []
+    for text in header.get_all(key):
+        numbers = [parse_token(t.encode()) for t in text.split()]
+        out.append([n for n in numbers if n is not None])
+    return out
+
+
+def _pick(settings: list[list[float]], k: int) -> list[float] | None:
+    """The k-th MCA's #@ line, or the last one when there are fewer lines than MCAs."""
+    return settings[min(k, len(settings) - 1)] if settings else None
+
+
+def _spectra(block: Block, header: Header, source: ScanSource) -> dict[str, Spectrum]:
+    chann, calib, ctime = (_mca_settings(header, k) for k in ("@CHANN", "@CALIB", "@CTIME"))
+    out: dict[str, Spectrum] = {}
+    for k, (mca_id, spectra) in enumerate(block.spectra.items()):
+        channels_setting = _pick(chann, k)
+        first_length = sum(len(part.split()) for part in spectra[0][1])
+        n_channels = int(channels_setting[0]) if channels_setting else first_length
+        channels = None
+        if channels_setting and len(channels_setting) >= 2:
+            first = channels_setting[1]
+            step = channels_setting[3] if len(channels_setting) >= 4 and channels_setting[3] > 0 else 1
+            channels = first + step * np.arange(n_channels)
+        coefficients = _pick(calib, k) or []
+        calibration = Calibration(*coefficients[:3]) if len(coefficients) >= 2 else Calibration()
+        times = _pick(ctime, k) or []
+        npoints = len(block.rows)
+        if npoints and len(spectra) != npoints:
+            source.log.report(
+                f"MCA @{mca_id}: {len(spectra)} spectra for {npoints} data points", line=spectra[0][0]
+            )
+        counts = LazyArray(
+            (len(spectra), n_channels),
+            np.float64,
+            _spectra_reader(spectra, n_channels, mca_id, source),
+            guard=source.guard,
+            name=f"mca_{k}",
+        )
+        out[f"mca_{k}"] = Spectrum(
+            counts,
+            channels=channels,
+            calibration=calibration,
+            preset_time=times[0] if len(times) > 0 else None,
+            live_time=times[1] if len(times) > 1 else None,
+            real_time=times[2] if len(times) > 2 else None,
+            header=Header([("mca", f"@{mca_id}")]),
+        )
+    return out
+
+
+def _spectra_reader(spectra: list[tuple[int, list[bytes]]], n: int, mca_id: str, source: ScanSource) -> Any:
+    parsed: list[np.ndarray] = []
+
+    def read(key: Any) -> np.ndarray:
+        if not parsed:
+            parsed.append(_parse_spectra(spectra, n, mca_id, source))
+        return parsed[0][key]
+
+    return read
+
+
+def _parse_spectra(
+    spectra: list[tuple[int, list[bytes]]], n: int, mca_id: str, source: ScanSource
+) -> np.ndarray:
+    values = parse_block([b" ".join(parts) for _, parts in spectra])
+    if values is not None and values.size == n * len(spectra):
+        return values.reshape(len(spectra), n)
+    table = np.full((len(spectra), n), np.nan)
+    for i, (line, parts) in enumerate(spectra):
+        tokens = b" ".join(parts).split()
+        row = [parse_token(t) for t in tokens]
+        if any(v is None for v in row):
+            bad = next(t for t, v in zip(tokens, row, strict=True) if v is None)
+            source.log.report(
+                f"MCA @{mca_id}: {bad.decode('latin-1')!r} is not a number; read as NaN", line=line
+            )
+        if len(row) != n:
+            source.log.report(f"MCA @{mca_id}: {len(row)} channels where {n} are expected", line=line)
+        count = min(n, len(row))
+        table[i, :count] = [np.nan if v is None else v for v in row[:count]]
+    return table
