@@ -269,13 +269,18 @@ def write(
     writer = registry.writer_class(entry)(
         entry.spec, **_options(active, "writer_options", entry.spec.name, options)
     )
-    if os.path.exists(target) and not overwrite:
+    appending = bool(writer.options.get("append"))
+    if appending and not entry.spec.capabilities.append:
+        raise UnsupportedOperation(f"format {entry.spec.name!r} cannot append to a file")
+    if os.path.exists(target) and not (overwrite or appending):
         raise TargetExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
     source = data if isinstance(data, File) else File("<memory>", [data])
     if source.path != "<memory>" and os.path.exists(target) and os.path.samefile(source.path, target):
         raise TargetExistsError(f"{target} is the file being read; beamio never writes over its input")
     view = _adjusted(registry, source, entry, writer.options)
-    with atomic_target(target, overwrite=overwrite) as destination:
+    # Appending writes the old content and the new into a temporary file too, renamed into
+    # place: a reader sees the file before or after, never half a scan.
+    with atomic_target(target, overwrite=overwrite or appending) as destination:
         try:
             writer.write(view, destination)
         except (BeamioError, OSError, MemoryError, KeyboardInterrupt):
@@ -330,8 +335,10 @@ def convert(
     registry = registry or default_registry()
     active = registry.profile(profile)
     entry = _writer_entry(registry, os.fspath(dst), format)
-    registry.writer_class(entry)(entry.spec, **_options(active, "writer_options", entry.spec.name, options))
-    if os.path.exists(dst) and not overwrite:
+    writer = registry.writer_class(entry)(
+        entry.spec, **_options(active, "writer_options", entry.spec.name, options)
+    )
+    if os.path.exists(dst) and not (overwrite or writer.options.get("append")):
         raise TargetExistsError(f"{os.fspath(dst)} exists; pass overwrite=True (--overwrite) to replace it")
     with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
         return write(

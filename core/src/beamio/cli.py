@@ -146,6 +146,42 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return 0
 
 
+def _follow(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    import time
+
+    import numpy as np
+
+    from ._api import open as open_
+
+    with open_(args.file, args.format, registry=registry, profile=args.profile) as file:
+        seen: dict[str, int] = {}
+
+        def show(ds: Any, new_scan: bool) -> None:
+            columns = ds.columns
+            if new_scan:
+                out.write(f"#S {ds.key}  {ds.title}\n#L " + "  ".join(columns) + "\n")
+            points = len(next(iter(columns.values()))) if len(columns) else 0
+            table = np.column_stack([np.asarray(v) for v in columns.values()]) if points else []
+            for row in table[seen.get(ds.key, 0) :]:
+                out.write(" ".join(repr(float(v)) for v in row) + "\n")
+            seen[ds.key] = points
+            out.flush()
+
+        out.write(f"following {file.path} ({len(file)} scans so far; Ctrl-C stops)\n")
+        if len(file):
+            show(file[-1], True)
+        while True:
+            time.sleep(args.interval)
+            last = file[-1] if len(file) else None
+            new = file.refresh()
+            if last is not None:
+                show(last, False)
+            for ds in new:
+                show(ds, True)
+            if args.once:
+                return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="beamio", description="Open, inspect and convert synchrotron data files."
@@ -161,6 +197,11 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--explain", action="store_true", help="print the detection report")
     info.add_argument("--format", help="read with this format, no guessing")
     info.add_argument("--all", action="store_true", help=f"list every dataset, not the first {_MAX_LISTED}")
+    follow = sub.add_parser("follow", help="print new points and scans of a growing file until Ctrl-C")
+    follow.add_argument("file")
+    follow.add_argument("--format", help="read with this format, no guessing")
+    follow.add_argument("--interval", type=float, default=1.0, help="seconds between looks (default 1)")
+    follow.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     conv = sub.add_parser("convert", help="convert a file through the common model")
     conv.add_argument("src")
     conv.add_argument("dst")
@@ -170,7 +211,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = {"formats": _formats, "profiles": _profiles, "info": _info, "convert": _convert}
+_COMMANDS = {
+    "formats": _formats,
+    "profiles": _profiles,
+    "info": _info,
+    "follow": _follow,
+    "convert": _convert,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:

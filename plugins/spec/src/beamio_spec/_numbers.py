@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["format_number", "parse_block", "parse_token"]
+__all__ = ["format_column", "format_number", "parse_block", "parse_token"]
 
 
 def parse_block(lines: Sequence[bytes]) -> np.ndarray | None:
     """All numbers of ``lines`` as float64, or None when a token is not a number."""
     if not lines:
         return np.empty(0)
-    try:
-        return np.fromstring(b" ".join(lines).decode("latin-1"), sep=" ")
-    except ValueError:
-        return None
+    text = b" ".join(lines).decode("latin-1")
+    with warnings.catch_warnings():
+        # numpy either raises or warns and stops at a bad token; the caller checks the count.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return np.fromstring(text, sep=" ")
+        except ValueError:
+            return None
 
 
 def parse_token(token: bytes) -> float | None:
@@ -36,3 +41,17 @@ def format_number(value: float) -> str:
             return "-0"
         return str(int(value))
     return repr(value)
+
+
+def format_column(values: np.ndarray) -> list[str]:
+    """:func:`format_number` for a whole array, fast: integers as ints, the rest by repr."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0:
+        return []
+    finite = np.isfinite(values)
+    integral = (
+        finite.all() and bool(np.all(values == np.round(values))) and bool(np.all(np.abs(values) < 1e16))
+    )
+    if integral and not np.any(np.signbit(values) & (values == 0)):
+        return list(map(str, values.astype(np.int64).tolist()))
+    return [format_number(v) for v in values.tolist()]

@@ -55,12 +55,18 @@ def _content(source: Source) -> Any:
     if source.compression is not None:
         with source.open() as handle:
             return handle.read()
-    handle = source.open()
-    if os.fstat(handle.fileno()).st_size == 0:
-        return b""
-    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    with open(source.path, "rb") as handle:  # the map keeps its own descriptor
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     source.on_close(mapped.close)
     return mapped
+
+
+def _identity(path: str) -> tuple[int, int]:
+    """What says a file changed: its inode (an atomic append renames a new file in) and its size."""
+    status = os.stat(path)
+    return status.st_ino, status.st_size
 
 
 class _State:
@@ -73,6 +79,7 @@ class _State:
         self.keys: list[str] = []
         self._orders: dict[str, int] = {}
         self._lines: dict[int, int] = {0: 1}
+        self._identity = _identity(source.path)
 
     # -- index -------------------------------------------------------------------------------
     def reindex(self) -> None:
@@ -164,11 +171,12 @@ class _State:
         return [self.build(i) for i in range(old, len(self.keys))]
 
     def _remap(self) -> None:
+        """Map the file again if it grew or was replaced (an atomic append renames a new file in)."""
+        now = _identity(self.source.path)
+        if now == self._identity:
+            return
+        self._identity = now
         if isinstance(self.content, mmap.mmap):
-            handle = self.source.open()
-            size = os.fstat(handle.fileno()).st_size
-            if size != len(self.content) and size:
-                self.content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-                self.source.on_close(self.content.close)
-            else:
-                handle.close()
+            self.content.close()
+        self.content = _content(self.source)
+        self._lines = {0: 1}

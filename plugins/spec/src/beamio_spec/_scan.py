@@ -15,7 +15,7 @@ from beamio import Calibration, Dataset, Diagnostics, Guard, Header, LazyArray, 
 from ._lines import Block, split_block
 from ._numbers import parse_block, parse_token
 
-__all__ = ["ScanSource", "build_scan", "split_labels", "unique_names"]
+__all__ = ["ScanSource", "build_scan", "fit_labels", "split_labels", "unique_names"]
 
 _TWO_SPACES = re.compile(r"\s{2,}|\t")
 
@@ -69,7 +69,11 @@ def build_scan(source: ScanSource) -> Dataset:
     labels = split_labels(header["L"]) if "L" in header else None
     _unwrap_rows(block, header)
     width = _expected_width(block, labels)
-    names = unique_names(_fit_labels(labels, width, header)[0])
+    fitted, problem = fit_labels(labels, width, header)
+    _check_declared_columns(block, fitted if labels else None, header, source)
+    if problem:
+        source.log.report(problem, line=_line_of(block, "L"))
+    names = unique_names(fitted)
     columns = LazyMapping(lambda: _columns(block, labels, width, header, source), names, guard=source.guard)
     return Dataset(
         source.key,
@@ -115,8 +119,13 @@ def block_declared_columns(block: Block) -> int | None:
 def _expected_width(block: Block, labels: list[str] | None) -> int:
     """The scan's column count: #L's when the first or last row agrees, else the first row's."""
     if not block.rows:
+        # Without data, #N only decides between two-space and one-space labels: a header
+        # value never sizes anything by itself.
         declared = block_declared_columns(block)
-        return declared if declared is not None else len(labels) if labels else 0
+        words = [e.value.split() for e in block.entries if e.key == "L"]
+        if labels and words and declared == len(words[0]):
+            return declared
+        return len(labels) if labels else 0
     ends = {len(block.rows[0].split()), len(block.rows[-1].split())}
     return len(labels) if labels and len(labels) in ends else len(block.rows[0].split())
 
@@ -124,12 +133,7 @@ def _expected_width(block: Block, labels: list[str] | None) -> int:
 def _columns(
     block: Block, labels: list[str] | None, width: int, header: Header, source: ScanSource
 ) -> dict[str, np.ndarray]:
-    log = source.log
     rows = block.rows
-    if labels and "N" in header and header["N"].split():
-        declared = parse_token(header["N"].split()[0].encode())
-        if declared is not None and declared != len(labels):
-            log.report(f"#N says {declared:g} columns, #L names {len(labels)}", line=_line_of(block, "N"))
     table = None
     if rows and all(len(r.split()) == width for r in rows):
         values = parse_block(rows)
@@ -137,10 +141,19 @@ def _columns(
             table = values.reshape(len(rows), width)
     if table is None:
         table = _lenient_table(block, width, source)
-    names, problem = _fit_labels(labels, width, header)
-    if problem:
-        log.report(problem, line=_line_of(block, "L"))
+    names = fit_labels(labels, width, header)[0]
     return {name: table[:, i].copy() for i, name in enumerate(unique_names(names))}
+
+
+def _check_declared_columns(
+    block: Block, labels: list[str] | None, header: Header, source: ScanSource
+) -> None:
+    if labels and "N" in header and header["N"].split():
+        declared = parse_token(header["N"].split()[0].encode())
+        if declared is not None and declared != len(labels):
+            source.log.report(
+                f"#N says {declared:g} columns, #L names {len(labels)}", line=_line_of(block, "N")
+            )
 
 
 def _line_of(block: Block, key: str) -> int | None:
@@ -177,7 +190,7 @@ def _lenient_table(block: Block, width: int, source: ScanSource) -> np.ndarray:
     return np.array(kept, dtype=np.float64).reshape(len(kept), width)
 
 
-def _fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[list[str], str | None]:
+def fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[list[str], str | None]:
     """Column names for ``width`` columns, and what did not fit (None when all did)."""
     if labels is None:
         return [f"column_{i}" for i in range(1, width + 1)], None
@@ -246,8 +259,14 @@ def _spectra(block: Block, header: Header, source: ScanSource) -> dict[str, Spec
     out: dict[str, Spectrum] = {}
     for k, (mca_id, spectra) in enumerate(block.spectra.items()):
         channels_setting = _pick(chann, k)
-        first_length = sum(len(part.split()) for part in spectra[0][1])
-        n_channels = int(channels_setting[0]) if channels_setting else first_length
+        n_channels = sum(len(part.split()) for part in spectra[0][1])
+        if channels_setting and int(channels_setting[0]) != n_channels:
+            source.log.report(
+                f"MCA @{mca_id}: #@CHANN says {channels_setting[0]:g} channels,"
+                f" the spectrum has {n_channels}",
+                line=spectra[0][0],
+            )
+            channels_setting = None
         channels = None
         if channels_setting and len(channels_setting) >= 2:
             first = channels_setting[1]

@@ -13,8 +13,9 @@ from beamio import Capabilities, FormatSpec, hookimpl, known_format
 
 FORMAT: FormatSpec = attrs.evolve(
     known_format("spec"),
-    capabilities=Capabilities(read=True, write=False, multi_frame=False, lazy=True, append=False),
+    capabilities=Capabilities(read=True, write=True, multi_frame=False, lazy=True, append=True),
     reader="beamio_spec._reader:SpecReader",
+    writer="beamio_spec._writer:SpecWriter",
 )
 
 
