@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import attrs
@@ -25,15 +26,19 @@ class FileIndex:
     end: int = 0
 
 
-def _line_starts(data: bytes, marker: bytes, end: int) -> list[int]:
-    """Offsets of the lines that start with ``marker`` (before ``end``)."""
-    found = [0] if data[: len(marker)] == marker else []
-    needle = b"\n" + marker
-    position = data.find(needle, 0, end)
-    while position != -1:
-        found.append(position + 1)
-        position = data.find(needle, position + 1, end)
-    return found
+_BOUNDARY = re.compile(rb"\n#([SF])")
+
+
+def _boundaries(data: bytes, end: int) -> tuple[list[int], list[int]]:
+    """Offsets of the lines starting with #S and with #F, found in one pass (before ``end``)."""
+    scans: list[int] = []
+    headers: list[int] = []
+    first = bytes(data[:2])
+    if first in (b"#S", b"#F"):
+        (scans if first == b"#S" else headers).append(0)
+    for match in _BOUNDARY.finditer(data, 0, end):
+        (scans if match.group(1) == b"S" else headers).append(match.start() + 1)
+    return scans, headers
 
 
 def complete_end(data: bytes, start: int = 0) -> int:
@@ -45,8 +50,7 @@ def complete_end(data: bytes, start: int = 0) -> int:
 def build_index(data: bytes, *, end: int | None = None) -> FileIndex:
     """Find the scans and file headers of ``data`` (a bytes-like, an mmap) up to ``end``."""
     stop = complete_end(data) if end is None else end
-    scan_starts = _line_starts(data, b"#S", stop)
-    header_starts = _line_starts(data, b"#F", stop)
+    scan_starts, header_starts = _boundaries(data, stop)
     if not header_starts and (not scan_starts or scan_starts[0] > 0):
         header_starts = [0]  # lines before the first #S are the file header, #F or not
     return _blocks(scan_starts, header_starts, stop)

@@ -11,6 +11,8 @@ from beamio import HeaderEntry
 __all__ = ["Block", "header_entry", "split_block"]
 
 _CODE = re.compile(rb"#(\S*)[ \t]?")
+# An MCA spectrum: "@A1 v v v\" continued on the next lines while a line ends with "\".
+_SPECTRUM = re.compile(rb"^@(\S*)[ \t]?((?:.*\\\r?\n)*.*)", re.MULTILINE)
 
 
 def _text(raw: bytes) -> str:
@@ -27,45 +29,46 @@ def header_entry(line: bytes, row: int | None = None) -> HeaderEntry:
 
 @attrs.define
 class Block:
-    """One scan's (or file header's) lines, sorted by kind, with their line numbers."""
+    """One scan's (or file header's) lines, sorted by kind, with their line numbers.
+
+    ``spectra`` maps an MCA's id (``A``, ``A1``…) to its spectra in order: the line
+    each starts on and its values as one text (continuations joined).
+    """
 
     entries: list[HeaderEntry] = attrs.field(factory=list)
     entry_lines: list[int] = attrs.field(factory=list)
     rows: list[bytes] = attrs.field(factory=list)
     row_lines: list[int] = attrs.field(factory=list)
-    spectra: dict[str, list[tuple[int, list[bytes]]]] = attrs.field(factory=dict)
+    spectra: dict[str, list[tuple[int, bytes]]] = attrs.field(factory=dict)
+
+    def _lines(self, data: bytes, first_line: int) -> None:
+        """Sort the lines of a stretch without MCA spectra."""
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        for number, line in enumerate(lines, first_line):
+            if line[-1:] == b"\r":
+                line = line[:-1]
+            if line[:1] == b"#":
+                # A # line after the first data row keeps its place (the rows before it).
+                self.entries.append(header_entry(line, len(self.rows) if self.rows else None))
+                self.entry_lines.append(number)
+            elif line.strip():
+                self.rows.append(line)
+                self.row_lines.append(number)
 
 
 def split_block(data: bytes, first_line: int) -> Block:
-    r"""Sort the lines of ``data``: ``#`` lines, ``@`` MCA lines (with ``\\`` continuation), data rows.
-
-    A ``#`` line after the first data row keeps its place as ``row`` (the number of
-    data rows before it), so a writer can put it back where it was.
-    """
+    """Sort the lines of ``data``: ``#`` lines, ``@`` MCA spectra (continued by a final backslash), rows."""
     block = Block()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    continued: list[bytes] | None = None
-    for number, line in enumerate(lines, first_line):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if continued is not None:
-            continued.append(line.rstrip(b"\\"))
-            if not line.endswith(b"\\"):
-                continued = None
-            continue
-        first = line[:1]
-        if first == b"#":
-            block.entries.append(header_entry(line, len(block.rows) if block.rows else None))
-            block.entry_lines.append(number)
-        elif first == b"@":
-            name, _, values = line[1:].partition(b" ")
-            parts = [values.rstrip(b"\\")]
-            block.spectra.setdefault(_text(name.strip()), []).append((number, parts))
-            if line.endswith(b"\\"):
-                continued = parts
-        elif line.strip():
-            block.rows.append(line)
-            block.row_lines.append(number)
+    position, line = 0, first_line
+    for match in _SPECTRUM.finditer(data):
+        before = data[position : match.start()]
+        block._lines(before, line)
+        line += before.count(b"\n")
+        values = match.group(2).replace(b"\\\r\n", b" ").replace(b"\\\n", b" ")
+        block.spectra.setdefault(_text(match.group(1)), []).append((line, values.rstrip(b"\r")))
+        line += match.group(0).count(b"\n")
+        position = match.end()
+    block._lines(data[position:], line)
     return block

@@ -259,7 +259,7 @@ def _spectra(block: Block, header: Header, source: ScanSource) -> dict[str, Spec
     out: dict[str, Spectrum] = {}
     for k, (mca_id, spectra) in enumerate(block.spectra.items()):
         channels_setting = _pick(chann, k)
-        n_channels = sum(len(part.split()) for part in spectra[0][1])
+        n_channels = len(spectra[0][1].split())
         if channels_setting and int(channels_setting[0]) != n_channels:
             source.log.report(
                 f"MCA @{mca_id}: #@CHANN says {channels_setting[0]:g} channels,"
@@ -299,7 +299,7 @@ def _spectra(block: Block, header: Header, source: ScanSource) -> dict[str, Spec
     return out
 
 
-def _spectra_reader(spectra: list[tuple[int, list[bytes]]], n: int, mca_id: str, source: ScanSource) -> Any:
+def _spectra_reader(spectra: list[tuple[int, bytes]], n: int, mca_id: str, source: ScanSource) -> Any:
     parsed: list[np.ndarray] = []
 
     def read(key: Any) -> np.ndarray:
@@ -310,15 +310,13 @@ def _spectra_reader(spectra: list[tuple[int, list[bytes]]], n: int, mca_id: str,
     return read
 
 
-def _parse_spectra(
-    spectra: list[tuple[int, list[bytes]]], n: int, mca_id: str, source: ScanSource
-) -> np.ndarray:
-    values = parse_block([b" ".join(parts) for _, parts in spectra])
+def _parse_spectra(spectra: list[tuple[int, bytes]], n: int, mca_id: str, source: ScanSource) -> np.ndarray:
+    values = parse_block([text for _, text in spectra])
     if values is not None and values.size == n * len(spectra):
         return values.reshape(len(spectra), n)
     table = np.full((len(spectra), n), np.nan)
-    for i, (line, parts) in enumerate(spectra):
-        tokens = b" ".join(parts).split()
+    for i, (line, text) in enumerate(spectra):
+        tokens = text.split()
         row = [parse_token(t) for t in tokens]
         if any(v is None for v in row):
             bad = next(t for t, v in zip(tokens, row, strict=True) if v is None)
