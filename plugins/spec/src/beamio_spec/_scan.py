@@ -80,7 +80,7 @@ def build_scan(source: ScanSource) -> Dataset:
         title,
         header,
         columns=columns,
-        positioners=_positioners(header, source),
+        positioners=_positioners(block, header, source),
         spectra=_spectra(block, header, source),
         start_time=spec_date(header["D"]) if "D" in header else None,
         diagnostics=source.log,
@@ -201,6 +201,12 @@ def fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[li
         return single, f"#L labels are separated by single spaces; read as {width} one-word labels"
     if len(labels) > width:
         return labels[:width], f"#L names {len(labels)} columns, the data has {width}; the last name no data"
+    if len(labels) < len(single) < width:
+        return (
+            single + [f"column_{i}" for i in range(len(single) + 1, width + 1)],
+            f"#L labels are separated by single spaces; {len(single)} labels for {width} columns,"
+            " the others are named column_N",
+        )
     return (
         labels + [f"column_{i}" for i in range(len(labels) + 1, width + 1)],
         f"#L names {len(labels)} columns, the data has {width}; the others are named column_N",
@@ -211,7 +217,7 @@ def fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[li
 _NUMBERED = re.compile(r"([OP])(\d+)")
 
 
-def _positioners(header: Header, source: ScanSource) -> dict[str, Any]:
+def _positioners(block: Block, header: Header, source: ScanSource) -> dict[str, Any]:
     """#P0, #P1 … values named by the matching #O0, #O1 … (the scan's own, else its file header's)."""
     own = [(e.key, e.value) for e in header.entries if _NUMBERED.fullmatch(e.key) and e.key[0] == "O"]
     names_of = {int(k[1:]): text for k, text in (own or list(source.motor_lines))}
@@ -224,16 +230,26 @@ def _positioners(header: Header, source: ScanSource) -> dict[str, Any]:
         for token in entry.value.split():
             number = parse_token(token.encode())
             if number is None:
-                source.log.report(f"#{entry.key} value {token!r} is not a number; read as NaN")
+                source.log.report(
+                    f"#{entry.key} value {token!r} is not a number; read as NaN",
+                    line=_line_of(block, entry.key),
+                )
                 number = float("nan")
             values.append(number)
         text = names_of.get(int(match.group(2)), "")
         names = split_labels(text)
         if len(names) < len(values) and len(text.split()) == len(values):
-            source.log.report(f"#O{match.group(2)} names are separated by single spaces", severity="info")
+            source.log.report(
+                f"#O{match.group(2)} names are separated by single spaces",
+                line=_line_of(block, entry.key),
+                severity="info",
+            )
             names = text.split()
         if len(values) > len(names):
-            source.log.report(f"#{entry.key} gives {len(values)} positions for {len(names)} names in #O")
+            source.log.report(
+                f"#{entry.key} gives {len(values)} positions for {len(names)} names in #O",
+                line=_line_of(block, entry.key),
+            )
             names = names + [f"{entry.key}_{i}" for i in range(len(names), len(values))]
         for name, value in zip(names, values, strict=False):
             out[name if name not in out else unique_names([*out, name])[-1]] = value
