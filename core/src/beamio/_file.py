@@ -27,7 +27,8 @@ class File(Mapping[str, Dataset]):
 
     Readers build it with the datasets they found; ``refresher`` (for files that
     grow) returns the datasets that appeared since; ``tree`` gives a format's own
-    tree (HDF5) shown besides the model's layout.
+    tree (HDF5) shown besides the model's layout; ``aliases`` maps another name of
+    a dataset to its key (a SPEC scan number ``"3"`` to ``"3.1"``).
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class File(Mapping[str, Dataset]):
         guard: Guard | None = None,
         refresher: Refresher | None = None,
         tree: Callable[[], Group] | None = None,
+        aliases: Callable[[str], str | None] | None = None,
     ) -> None:
         self.path = str(path)
         self.header = header if isinstance(header, Header) else Header(header)
@@ -52,6 +54,7 @@ class File(Mapping[str, Dataset]):
         self._closers = contextlib.ExitStack()
         self._refresher = refresher
         self._tree_factory = tree
+        self._aliases = aliases
         self._native_tree: Group | None = None
         #: How the file was detected (set by :func:`beamio.open`).
         self.detection: Any = None
@@ -125,6 +128,9 @@ class File(Mapping[str, Dataset]):
             return self._datasets[self._by_key[parts[0]]]
         if key in self._by_key:
             return self._datasets[self._by_key[key]]
+        alias = self._aliases(key) if self._aliases is not None else None
+        if alias is not None and alias in self._by_key:
+            return self._datasets[self._by_key[alias]]
         if not parts:
             return self.tree
         try:

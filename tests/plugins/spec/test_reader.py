@@ -194,3 +194,18 @@ def test_other_formats_are_refused(tmp_path: Path) -> None:
     not_spec = write(tmp_path, "hello world\nthis is text\n", "notes.spec")
     with pytest.raises(beamio.NotThisFormat, match="no #S or #F line"):
         beamio.open(not_spec, "spec")
+
+
+def test_scans_by_number_mnemonics_and_custom_parameters(tmp_path: Path) -> None:
+    text = HEADER + "#H0 temperature  pressure\n" + SCAN
+    with beamio.open(write(tmp_path, text)) as f:
+        assert f["1"] is f["1.1"]
+        instrument = f["1.1"].instrument
+        assert instrument["positioner_mnemonics"] == {
+            "tth": "2-theta", "th": "theta", "chi": "chi", "phi": "phi", "sh": "slit h", "sv": "slit v",
+        }  # fmt: skip
+        assert instrument["counter_mnemonics"] == {"sec": "Seconds", "mon": "Monitor"}
+        assert instrument["parameters"] == {"temperature": 295.5, "pressure": 1.01}
+        np.testing.assert_array_equal(f["/1.1/instrument/parameters/temperature"], 295.5)
+        with pytest.raises(KeyError):
+            f["2"]

@@ -6,7 +6,7 @@ import mmap
 import os
 from typing import Any
 
-from beamio import Dataset, File, FormatReader, Head, Header, LazyDatasets, NotThisFormat, Source
+from beamio import Dataset, File, FormatReader, Head, Header, HeaderEntry, LazyDatasets, NotThisFormat, Source
 
 from ._index import FileIndex, build_index, complete_end
 from ._lines import split_block
@@ -47,7 +47,7 @@ class SpecReader(FormatReader):
         if not state.index.scans and not _has_spec_lines(bytes(content[: min(state.index.end, 65536)])):
             raise NotThisFormat("no #S or #F line, and not a table of numbers", source.path)
         header = state.file_header()
-        return source.file(state.datasets(), header=header, refresher=state.refresh)
+        return source.file(state.datasets(), header=header, refresher=state.refresh, aliases=_scan_number)
 
 
 def _content(source: Source) -> Any:
@@ -61,6 +61,11 @@ def _content(source: Source) -> Any:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     source.on_close(mapped.close)
     return mapped
+
+
+def _scan_number(key: str) -> str | None:
+    """``f["3"]`` is scan 3's first occurrence, ``"3.1"``."""
+    return f"{key}.1" if key.isdigit() else None
 
 
 def _identity(path: str) -> tuple[int, int]:
@@ -128,19 +133,18 @@ class _State:
                 key,
                 bytes(self.content[start:end]),
                 self.line_of(start),
-                self._motors(governing),
+                self._file_header_of(governing),
                 self.source.diagnostics.child(scan=key),
                 self.source.guard,
             )
         )
 
-    def _motors(self, governing: int) -> tuple[tuple[str, str], ...]:
-        """The #O lines of the file header governing a scan."""
+    def _file_header_of(self, governing: int) -> tuple[HeaderEntry, ...]:
+        """The lines of the file header governing a scan (its #O, #o, #J, #j, #H …)."""
         if governing < 0:
             return ()
         start, end = self.index.headers[governing]
-        entries = split_block(bytes(self.content[start:end]), 1).entries
-        return tuple((e.key, e.value) for e in entries if e.key[:1] == "O" and e.key[1:].isdigit())
+        return tuple(split_block(bytes(self.content[start:end]), 1).entries)
 
     def file_header(self) -> Header:
         """Every file-header line; those of later blocks say (``row``) how many scans precede them."""

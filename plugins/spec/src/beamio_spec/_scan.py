@@ -10,7 +10,17 @@ from typing import Any
 import attrs
 import numpy as np
 
-from beamio import Calibration, Dataset, Diagnostics, Guard, Header, LazyArray, LazyMapping, Spectrum
+from beamio import (
+    Calibration,
+    Dataset,
+    Diagnostics,
+    Guard,
+    Header,
+    HeaderEntry,
+    LazyArray,
+    LazyMapping,
+    Spectrum,
+)
 
 from ._lines import Block, split_block
 from ._numbers import parse_block, parse_token
@@ -55,7 +65,7 @@ class ScanSource:
     key: str
     data: bytes
     first_line: int
-    motor_lines: tuple[tuple[str, str], ...]
+    file_header: tuple[HeaderEntry, ...]
     log: Diagnostics
     guard: Guard
 
@@ -80,7 +90,8 @@ def build_scan(source: ScanSource) -> Dataset:
         title,
         header,
         columns=columns,
-        positioners=_positioners(block, header, source),
+        positioners=_named(block, header, source, "O", "P"),
+        instrument=_instrument(block, header, source),
         spectra=_spectra(block, header, source),
         start_time=spec_date(header["D"]) if "D" in header else None,
         diagnostics=source.log,
@@ -213,46 +224,67 @@ def fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[li
     )
 
 
-# -- positioners -------------------------------------------------------------------------------
-_NUMBERED = re.compile(r"([OP])(\d+)")
+# -- positioners, parameters, mnemonics ---------------------------------------------------------
+def _lines_of(entries: Any, letter: str) -> dict[int, str]:
+    """``{0: text of #O0, 1: text of #O1 …}`` for one letter."""
+    return {int(e.key[1:]): e.value for e in entries if e.key[:1] == letter and e.key[1:].isdigit()}
 
 
-def _positioners(block: Block, header: Header, source: ScanSource) -> dict[str, Any]:
-    """#P0, #P1 … values named by the matching #O0, #O1 … (the scan's own, else its file header's)."""
-    own = [(e.key, e.value) for e in header.entries if _NUMBERED.fullmatch(e.key) and e.key[0] == "O"]
-    names_of = {int(k[1:]): text for k, text in (own or list(source.motor_lines))}
+def _named(block: Block, header: Header, source: ScanSource, names: str, values: str) -> dict[str, Any]:
+    """#P0… values named by #O0… (or #V0… by #H0…): the scan's own name lines first, else its file header's.
+
+    Names are separated by two spaces (one name may hold one space); when that leaves
+    fewer names than values and single spaces give exactly as many, single spaces it is.
+    """
+    names_of = _lines_of(header.entries, names) or _lines_of(source.file_header, names)
     out: dict[str, Any] = {}
     for entry in header.entries:
-        match = _NUMBERED.fullmatch(entry.key)
-        if not match or match.group(1) != "P":
+        if entry.key[:1] != values or not entry.key[1:].isdigit():
             continue
-        values = []
+        line = _line_of(block, entry.key)
+        numbers: list[Any] = []
         for token in entry.value.split():
             number = parse_token(token.encode())
-            if number is None:
-                source.log.report(
-                    f"#{entry.key} value {token!r} is not a number; read as NaN",
-                    line=_line_of(block, entry.key),
-                )
+            if number is None and values == "P":
+                source.log.report(f"#{entry.key} value {token!r} is not a number; read as NaN", line=line)
                 number = float("nan")
-            values.append(number)
-        text = names_of.get(int(match.group(2)), "")
-        names = split_labels(text)
-        if len(names) < len(values) and len(text.split()) == len(values):
+            numbers.append(token if number is None else number)
+        text = names_of.get(int(entry.key[1:]), "")
+        labels = split_labels(text)
+        if len(labels) < len(numbers) and len(text.split()) == len(numbers):
             source.log.report(
-                f"#O{match.group(2)} names are separated by single spaces",
-                line=_line_of(block, entry.key),
-                severity="info",
+                f"#{names}{entry.key[1:]} names are separated by single spaces", line=line, severity="info"
             )
-            names = text.split()
-        if len(values) > len(names):
+            labels = text.split()
+        if len(numbers) > len(labels):
             source.log.report(
-                f"#{entry.key} gives {len(values)} positions for {len(names)} names in #O",
-                line=_line_of(block, entry.key),
+                f"#{entry.key} gives {len(numbers)} values for {len(labels)} names in #{names}", line=line
             )
-            names = names + [f"{entry.key}_{i}" for i in range(len(names), len(values))]
-        for name, value in zip(names, values, strict=False):
-            out[name if name not in out else unique_names([*out, name])[-1]] = value
+            labels = labels + [f"{entry.key}_{i}" for i in range(len(labels), len(numbers))]
+        for label, value in zip(labels, numbers, strict=False):
+            out[label if label not in out else unique_names([*out, label])[-1]] = value
+    return out
+
+
+def _mnemonics(header: Header, source: ScanSource, names: str, short: str) -> dict[str, str]:
+    """``{"tth": "2-theta"}`` from #o0/#O0 (motors) or #j0/#J0 (counters)."""
+    entries = [*source.file_header, *header.entries]
+    long_lines, short_lines = _lines_of(entries, names), _lines_of(entries, short)
+    out: dict[str, str] = {}
+    for index, text in short_lines.items():
+        out.update(zip(text.split(), split_labels(long_lines.get(index, "")), strict=False))
+    return out
+
+
+def _instrument(block: Block, header: Header, source: ScanSource) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    parameters = _named(block, header, source, "H", "V")
+    if parameters:
+        out["parameters"] = parameters
+    for name, (names, short) in {"positioner_mnemonics": ("O", "o"), "counter_mnemonics": ("J", "j")}.items():
+        mnemonics = _mnemonics(header, source, names, short)
+        if mnemonics:
+            out[name] = mnemonics
     return out
 
 
