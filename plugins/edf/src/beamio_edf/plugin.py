@@ -1,16 +1,22 @@
-"""beamio's hooks for EDF files: cheap to import (no numpy or file-format libraries).
+"""beamio's hooks for EDF files: cheap to import (no numpy or fabio).
 
-The spec's signatures live in the core (`beamio.known_format("edf")`) so that
-beamio alone can recognise these files and say which distribution reads them.
-This version registers the format for detection; its reader and writer are
-not written yet, so the spec declares no read or write capability.
+The signature lives in the core (``beamio.known_format("edf")``) so that beamio
+alone recognises EDF files and names this distribution; here the spec gains its
+reader and writer.
 """
 
 from __future__ import annotations
 
-from beamio import FormatSpec, hookimpl, known_format
+import attrs
 
-FORMAT: FormatSpec = known_format("edf")
+from beamio import Capabilities, FormatSpec, hookimpl, known_format
+
+FORMAT: FormatSpec = attrs.evolve(
+    known_format("edf"),
+    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True, append=True),
+    reader="beamio_edf._reader:EdfReader",
+    writer="beamio_edf._writer:EdfWriter",
+)
 
 
 @hookimpl

@@ -1,0 +1,197 @@
+"""EdfWriter: frames with their headers, mandatory keys right, headers padded to 512 bytes."""
+
+from __future__ import annotations
+
+import bz2
+import shutil
+import sys
+import zlib
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from beamio import Dataset, Diagnostics, File, FormatWriter, Header, HeaderEntry, Option, Target
+from beamio.errors import UnsupportedOperation
+
+from ._types import dtype_of, edf_type_name
+
+__all__ = ["EdfWriter"]
+
+_BLOCK = 512
+_ORDERS = {"LowByteFirst": "<", "HighByteFirst": ">"}
+_NATIVE = "LowByteFirst" if sys.byteorder == "little" else "HighByteFirst"
+_COMPRESSION_NAMES = {"gzip": "gzip", "zlib": "zlib", "bzip2": "bzip2"}
+# The keys whose values follow from the data, in the order a new header lists them.
+_MANDATORY = ("HeaderID", "Image", "ByteOrder", "DataType", "Dim_1", "Dim_2", "Dim_3", "Size")
+
+
+def _compress(data: bytes, kind: str) -> bytes:
+    if kind == "bzip2":
+        return bz2.compress(data)
+    if kind == "gzip":
+        compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(data) + compressor.flush()
+    return zlib.compress(data)
+
+
+def _header_bytes(entries: list[HeaderEntry]) -> bytes:
+    """``{`` the entries ``}``, padded with blanks to a multiple of 512 bytes."""
+    body = ("{" + ";".join(e.raw or "" for e in entries) + ";\n").encode("utf-8", "surrogateescape")
+    padding = (-(len(body) + 2)) % _BLOCK
+    return body + b" " * padding + b"}\n"
+
+
+def _entry(key: str, value: Any) -> HeaderEntry:
+    return HeaderEntry(key, str(value), f"\n{key} = {value} ")
+
+
+def _frame_header(header: Header, values: dict[str, Any], extra: dict[str, str]) -> list[HeaderEntry]:
+    """The frame's own entries, verbatim where still true, with the data's keys set right."""
+    entries: list[HeaderEntry] = []
+    placed: set[str] = set()
+    for entry in header.entries:
+        key = entry.key
+        if key in values or key in ("EDF_BinarySize", "EDF_HeaderSize", "Compression"):
+            if key in placed or (key not in values and key != "EDF_HeaderSize"):
+                continue  # a duplicate of a key the data decides, or one that no longer applies
+            value = values.get(key)
+            if key == "EDF_HeaderSize":
+                value = 0  # set once the header's length is known
+            placed.add(key)
+            same = _same_value(key, value, entry.value, values)
+            entries.append(entry if same and entry.raw else _entry(key, value))
+        else:
+            entries.append(entry if entry.raw else _entry(key, entry.value))
+    missing = [k for k in (*_MANDATORY, "Compression", "EDF_BinarySize") if k in values and k not in placed]
+    entries[0:0] = [_entry(k, values[k]) for k in missing]
+    entries.extend(_entry(k, v) for k, v in extra.items() if k not in header)
+    return entries
+
+
+def _same_value(key: str, value: Any, written: Any, values: dict[str, Any]) -> bool:
+    """Whether the source's text says what the data needs (``SignedLong`` is ``SignedInteger``)."""
+    if str(value) == str(written).strip():
+        return True
+    if key == "DataType":
+        try:
+            order = values["ByteOrder"]
+            return dtype_of(str(written), order) == dtype_of(str(value), order)
+        except ValueError:
+            return False
+    return False
+
+
+def _with_header_size(entries: list[HeaderEntry]) -> bytes:
+    """Header bytes whose EDF_HeaderSize (when present) states their own length."""
+    if not any(e.key == "EDF_HeaderSize" for e in entries):
+        return _header_bytes(entries)
+    size = len(_header_bytes(entries))
+    while True:
+        fixed = [_entry("EDF_HeaderSize", f"{size:5d}") if e.key == "EDF_HeaderSize" else e for e in entries]
+        text = _header_bytes(fixed)
+        if len(text) == size:
+            return text
+        size = len(text)
+
+
+class EdfWriter(FormatWriter):
+    """Writes single- and multi-frame EDF files, in either byte order, optionally compressed blocks."""
+
+    options: ClassVar[dict[str, Option]] = {
+        "byte_order": Option(
+            None,
+            str,
+            "LowByteFirst or HighByteFirst (default: the source's, else native)",
+            choices=("LowByteFirst", "HighByteFirst", None),
+        ),
+        "compression": Option(
+            None,
+            str,
+            "compress each data block: gzip, zlib or bzip2",
+            choices=("gzip", "zlib", "bzip2", None),
+        ),
+        "append": Option(False, bool, "add the frames after those of an existing file"),
+    }
+
+    def write(self, file: File, target: Target) -> None:
+        """Write every frame of every Dataset, one after the other."""
+        image = 1
+        with open(target.temp, "wb") as out:
+            if self.options["append"] and target.path.exists():
+                with open(target.path, "rb") as old:
+                    shutil.copyfileobj(old, out)
+                image += _count_frames(target.path)
+            wrote = 0
+            for ds in file.datasets:
+                for frame_number, text in enumerate(self._dataset(ds, image)):
+                    out.write(text)
+                    wrote = frame_number + 1
+                image += wrote
+        if image == 1:
+            raise UnsupportedOperation(f"EDF holds images, and no dataset of {file.path} has frames")
+
+    def _dataset(self, ds: Dataset, first_image: int) -> Iterator[bytes]:
+        if ds.frames is None or len(ds.frames) == 0:
+            if ds.columns or ds.spectra:
+                self.lossy(f"dataset {ds.key}: EDF holds images; its columns and spectra are left out")
+            return
+        count = len(ds.frames)
+        columns = {n: np.asarray(v) for n, v in ds.columns.items()}
+        per_frame = {n: v for n, v in columns.items() if v.ndim == 1 and len(v) == count}
+        if len(per_frame) < len(columns):
+            self.lossy(f"dataset {ds.key}: only columns with one value per frame become counter_pos keys")
+        if ds.spectra:
+            self.lossy(f"dataset {ds.key}: EDF has no MCA spectra; {list(ds.spectra)} left out")
+        for i, frame in enumerate(ds.frames):
+            data = np.asarray(frame.data)
+            yield self._frame(frame.header, data, first_image + i, _bcu(ds.positioners, per_frame, i, count))
+
+    def _frame(self, header: Header, data: np.ndarray, image: int, extra: dict[str, str]) -> bytes:
+        order = self.options["byte_order"] or header.get_str("ByteOrder", "").strip() or _NATIVE
+        if order not in _ORDERS:
+            order = _NATIVE
+        dtype = data.dtype.newbyteorder(_ORDERS[order])
+        raw = np.ascontiguousarray(data, dtype=dtype).tobytes()
+        kind = self.options["compression"]
+        block = _compress(raw, kind) if kind else raw
+        dims = list(reversed(data.shape)) or [1]
+        values: dict[str, Any] = {
+            "HeaderID": f"EH:{image:06d}:000000:000000",
+            "Image": image,
+            "ByteOrder": order,
+            "DataType": edf_type_name(data.dtype),
+            "Size": len(block),
+        }
+        values.update({f"Dim_{n}": size for n, size in enumerate(dims, 1)})
+        if kind:
+            values["Compression"] = _COMPRESSION_NAMES[kind]
+        if "EDF_BinarySize" in header:
+            values["EDF_BinarySize"] = len(block)
+        if not self.options["append"]:  # a copy keeps the source's numbering; an append counts on
+            if "HeaderID" in header and header.get_str("HeaderID").strip().startswith("EH:"):
+                values["HeaderID"] = header.get_str("HeaderID").strip()
+            if "Image" in header:
+                values["Image"] = header.get_str("Image").strip()
+        return _with_header_size(_frame_header(header, values, extra)) + block
+
+
+def _bcu(positioners: Any, counters: dict[str, np.ndarray], i: int, count: int) -> dict[str, str]:
+    """motor_mne/motor_pos and counter_mne/counter_pos of frame ``i`` (as ESRF's BCU writes them)."""
+    keys: dict[str, str] = {}
+    motors = {n: np.ravel(v) for n, v in positioners.items()}
+    motors = {n: v[i] if len(v) == count else v[0] for n, v in motors.items() if len(v) in (1, count)}
+    if motors:
+        keys["motor_mne"] = " ".join(motors)
+        keys["motor_pos"] = " ".join(repr(float(v)) for v in motors.values())
+    if counters:
+        keys["counter_mne"] = " ".join(counters)
+        keys["counter_pos"] = " ".join(repr(float(v[i])) for v in counters.values())
+    return keys
+
+
+def _count_frames(path: Any) -> int:
+    from ._reader import index_frames
+
+    with open(path, "rb") as handle:
+        return len(index_frames(handle.read(), str(path), Diagnostics(str(path))))
