@@ -194,7 +194,7 @@ def test_write_and_convert_are_atomic_and_refuse_to_overwrite(
         toy_registry.convert(toy_file, target)
     assert target.read_bytes() == before
     toy_registry.convert(toy_file, target, overwrite=True)
-    with pytest.raises(TargetExistsError, match="the file being read"):
+    with pytest.raises(TargetExistsError, match="a file being read"):
         toy_registry.convert(toy_file, toy_file, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.toy", "sample.toy"]
 

@@ -20,6 +20,8 @@ from ._known import KNOWN_FORMATS, known_format
 from ._options import Option
 from ._profiles import Preference, Profile
 from ._registry import FormatEntry, PluginRecord, Registry, default_registry
+from ._series import expand_series
+from ._series import siblings as series_siblings
 from ._source import HEAD_SIZE, Head, Source, Target, read_head
 from ._spec import Capabilities, FormatSpec, Signature
 from ._url import Url, parse_url
@@ -111,6 +113,7 @@ __all__ = [
     "default_registry",
     "detect",
     "errors",
+    "expand_series",
     "hookimpl",
     "hookspecs",
     "known_format",
@@ -118,5 +121,6 @@ __all__ = [
     "parse_url",
     "read",
     "read_head",
+    "series_siblings",
     "write",
 ]

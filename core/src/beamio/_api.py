@@ -15,7 +15,8 @@ from ._detect import DetectionReport, install_hints, rank
 from ._file import File
 from ._profiles import Profile
 from ._registry import FormatEntry, Registry, default_registry
-from ._source import Source, atomic_target, read_head
+from ._series import expand_series, is_pattern
+from ._source import Head, Source, atomic_target, read_head
 from ._url import parse_url
 from .errors import (
     BeamioError,
@@ -45,15 +46,25 @@ def _check_path(path: str) -> None:
         raise IsADirectoryError(21, "Is a directory (beamio opens files)", path)
 
 
+def _locate(path: str) -> tuple[list[str], Head]:
+    """The file (or the files of a glob or %-pattern, in order) and the head of the first."""
+    if not os.path.exists(path) and is_pattern(path):
+        paths = expand_series(path)
+        if not paths:
+            raise FileNotFoundError(2, "No file matches the pattern", path)
+        return paths, read_head(paths[0])
+    _check_path(path)
+    return [path], read_head(path)
+
+
 def detect(
     path: str | os.PathLike[str], *, profile: str | Profile | None = None, registry: Registry | None = None
 ) -> DetectionReport:
     """Rank the installed formats for ``path`` without opening it (``beamio info --explain``)."""
     registry = registry or default_registry()
     path = parse_url(path).file
-    _check_path(path)
     active = registry.profile(profile)
-    head = read_head(path)
+    _, head = _locate(path)
     report = _report(registry, path, head)
     preferred = active.preferred_formats(path) if active else []
     report.candidates = [c for _, c in rank(registry.entries_in_use(), head, preferred)]
@@ -109,15 +120,13 @@ def open(
         reader = registry.reader_class(entry)(
             entry.spec, **_options(active, "reader_options", format, options)
         )
-        _check_path(path)
-        head = read_head(path)
+        paths, head = _locate(path)
         report = _report(registry, path, head)
-        file = _read(registry, entry, reader, path, head)
+        file = _read(registry, entry, reader, path, head, paths)
         report.chosen = entry.spec.name
         return _finish(registry, file, entry, active, report)
 
-    _check_path(path)
-    head = read_head(path)
+    paths, head = _locate(path)
     report = _report(registry, path, head)
     preferred = active.preferred_formats(path) if active else []
     for entry, candidate in rank(registry.entries_in_use(), head, preferred):
@@ -138,9 +147,12 @@ def open(
                 f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}:"
                 f" {type(error).__name__}: {error}"
             ) from error
+        if len(paths) > 1 and not entry.spec.capabilities.series:
+            candidate.outcome = "refused: it does not open file series"
+            continue
         reader = cls(entry.spec, **_options(active, "reader_options", entry.spec.name, options))
         try:
-            file = _read(registry, entry, reader, path, head)
+            file = _read(registry, entry, reader, path, head, paths)
         except NotThisFormat as refusal:
             candidate.outcome = f"refused: {refusal.message}"
             continue
@@ -162,8 +174,12 @@ def _no_match_message(report: DetectionReport) -> str:
     return "\n  ".join(lines)
 
 
-def _read(registry: Registry, entry: FormatEntry, reader: Any, path: str, head: Any) -> File:
-    source = Source(path, head, entry.spec.name, reader.strict)
+def _read(
+    registry: Registry, entry: FormatEntry, reader: Any, path: str, head: Any, paths: list[str]
+) -> File:
+    if len(paths) > 1 and not entry.spec.capabilities.series:
+        raise UnsupportedOperation(f"{path}: the {entry.spec.name} format does not open file series")
+    source = Source(path, head, entry.spec.name, reader.strict, paths=paths)
     try:
         file = reader.read(source)
     except (FormatError, OSError, MemoryError):
@@ -275,8 +291,10 @@ def write(
     if os.path.exists(target) and not (overwrite or appending):
         raise TargetExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
     source = data if isinstance(data, File) else File("<memory>", [data])
-    if source.path != "<memory>" and os.path.exists(target) and os.path.samefile(source.path, target):
-        raise TargetExistsError(f"{target} is the file being read; beamio never writes over its input")
+    if os.path.exists(target) and any(
+        os.path.exists(p) and os.path.samefile(p, target) for p in source.paths
+    ):
+        raise TargetExistsError(f"{target} is a file being read; beamio never writes over its input")
     view = _adjusted(registry, source, entry, writer.options)
     # Appending writes the old content and the new into a temporary file too, renamed into
     # place: a reader sees the file before or after, never half a scan.

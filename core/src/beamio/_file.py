@@ -58,6 +58,8 @@ class File(Mapping[str, Dataset]):
         self._native_tree: Group | None = None
         #: How the file was detected (set by :func:`beamio.open`).
         self.detection: Any = None
+        #: The files read: one, or the files of a series opened as one.
+        self.paths: tuple[str, ...] = (self.path,)
         self._extend(datasets)
 
     def _extend(self, datasets: Sequence[Dataset]) -> None:

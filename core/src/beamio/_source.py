@@ -97,6 +97,8 @@ class Source:
     strict: bool = False
     diagnostics: Diagnostics = attrs.field(default=None)
     guard: Guard = attrs.field(default=None)
+    #: The files of a series (a glob or %-pattern opened as one); ``(path,)`` for one file.
+    paths: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     _handles: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -104,6 +106,8 @@ class Source:
             self.diagnostics = Diagnostics(self.path, self.strict)
         if self.guard is None:
             self.guard = Guard(self.path)
+        if not self.paths:
+            self.paths = (self.path,)
 
     @property
     def compression(self) -> str | None:
@@ -150,6 +154,7 @@ class Source:
         )
         # Handles opened later (a growing file re-mapped by refresh) close with the File too.
         result.add_closer(self._handles.close)
+        result.paths = self.paths
         return result
 
 

@@ -97,6 +97,7 @@ class Capabilities:
     multi_frame: bool = False
     lazy: bool = True
     append: bool = False
+    series: bool = False
 
     def names(self) -> list[str]:
         """The capabilities that are on, by name."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import attrs
 
@@ -24,21 +25,26 @@ class HeaderBlock:
     header: Header
 
 
-def find_header(data: bytes, start: int) -> tuple[int, int] | None:
-    """``(start of "{", offset after the closing "}" line)`` of the header at ``start``, or None.
+def find_header(read_at: Callable[[int, int], bytes], start: int) -> tuple[int, int, bytes] | None:
+    """``(start of "{", offset after the closing "}" line, header bytes)`` of the header at ``start``.
 
-    Whitespace before "{" is skipped (some writers pad between frames).
-    ValueError when a "{" is never closed.
+    ``read_at(offset, size)`` gives the file's bytes. Whitespace before "{" is skipped
+    (some writers pad between frames); None when no header starts there; ValueError
+    when a "{" is never closed.
     """
-    position = start
-    while position < len(data) and data[position : position + 1] in (b" ", b"\n", b"\r", b"\t", b"\0"):
-        position += 1
-    if data[position : position + 1] != b"{":
+    chunk = read_at(start, 4096)
+    skipped = len(chunk) - len(chunk.lstrip(b" \n\r\t\0"))
+    if chunk[skipped : skipped + 1] != b"{":
         return None
-    match = _CLOSE.search(data, position, min(len(data), position + MAX_HEADER))
+    position = start + skipped
+    chunk = chunk[skipped:]
+    match = _CLOSE.search(chunk)
+    if match is None and len(chunk) + skipped >= 4096:
+        chunk = read_at(position, MAX_HEADER)
+        match = _CLOSE.search(chunk)
     if match is None:
         raise ValueError("the header's '{' is never closed by '}'")
-    return position, match.end()
+    return position, position + match.end(), chunk[: match.end()]
 
 
 def parse_header(text: bytes, origin: str) -> Header:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import bz2
+import gzip
+import lzma
 import mmap
 import os
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -23,7 +26,10 @@ from beamio import (
     Header,
     LazyArray,
     NotThisFormat,
+    Option,
     Source,
+    read_head,
+    series_siblings,
 )
 
 from ._header import find_header, parse_header
@@ -42,6 +48,7 @@ class FrameInfo:
     """Where one frame's header and data are, and what the data is."""
 
     index: int
+    path: str
     header_start: int
     data_start: int
     data_size: int
@@ -109,29 +116,34 @@ def _interpret(header: Header, index: int, path: str, offset: int, log: Diagnost
     return shape, dtype, size, compression
 
 
-def index_frames(data: Any, path: str, log: Diagnostics) -> list[FrameInfo]:
-    """Every complete frame of ``data``, found by reading headers and seeking over data blocks."""
+def index_frames(
+    read_at: Callable[[int, int], bytes], total: int, path: str, log: Diagnostics, first: int = 0
+) -> list[FrameInfo]:
+    """Every complete frame of a file, found by reading headers and seeking over data blocks.
+
+    ``read_at(offset, size)`` gives the file's bytes; ``first`` numbers the frames of
+    a file that follows others in a series.
+    """
     frames: list[FrameInfo] = []
     position = 0
-    total = len(data)
     while position < total:
         try:
-            found = find_header(data, position)
+            found = find_header(read_at, position)
         except ValueError as error:
             raise FormatError(str(error), path, offset=position) from None
         if found is None:
-            if frames and not bytes(data[position : position + 64]).strip(b" \r\n\t\0"):
+            if frames and not read_at(position, 64).strip(b" \r\n\t\0"):
                 break
             if not frames:
                 raise NotThisFormat("no EDF header ('{ Key = value ; }') at the start", path)
             log.report(
-                f"{total - position} bytes after frame {len(frames) - 1} are not an EDF header",
+                f"{total - position} bytes after frame {frames[-1].index} are not an EDF header",
                 offset=position,
             )
             break
-        start, end = found
-        index = len(frames)
-        header = parse_header(bytes(data[start:end]), f"{path}, frame {index}")
+        start, end, text = found
+        index = first + len(frames)
+        header = parse_header(text, f"{path}, frame {index}")
         shape, dtype, size, compression = _interpret(header, index, path, start, log)
         available = total - end
         if available < size:
@@ -142,7 +154,7 @@ def index_frames(data: Any, path: str, log: Diagnostics) -> list[FrameInfo]:
                 frame=index,
             )
             break
-        frames.append(FrameInfo(index, start, end, size, shape, dtype, compression, header))
+        frames.append(FrameInfo(index, path, start, end, size, shape, dtype, compression, header))
         position = end + size
     return frames
 
@@ -154,46 +166,69 @@ def _decompress(block: bytes, kind: str) -> bytes:
 
 
 class _Content:
-    """The bytes frames are read from: a memory map, or decompressed bytes for .gz/.bz2 files."""
+    """The bytes of one file: a memory map, a file read on demand (series), or decompressed bytes."""
 
-    def __init__(self, source: Source) -> None:
-        self.data: Any
-        if source.compression is not None:
-            with source.open() as handle:
+    def __init__(self, path: str, compression: str | None, source: Source, *, mapped: bool) -> None:
+        self.path = path
+        self.data: Any = None
+        if compression is not None:
+            opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+            with opener(path, "rb") as handle:
                 self.data = handle.read()
-            return
-        with open(source.path, "rb") as handle:  # the map keeps its own descriptor
-            size = os.fstat(handle.fileno()).st_size
-            self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        if isinstance(self.data, mmap.mmap):
-            source.on_close(self.data.close)
+        elif mapped:
+            with open(path, "rb") as handle:  # the map keeps its own descriptor
+                size = os.fstat(handle.fileno()).st_size
+                self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            if isinstance(self.data, mmap.mmap):
+                source.on_close(self.data.close)
+        self.size = len(self.data) if self.data is not None else os.path.getsize(path)
 
-    def frame_reader(self, info: FrameInfo, path: str) -> Any:
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes from ``offset`` (fewer at the end of the file)."""
+        if self.data is not None:
+            return bytes(self.data[offset : offset + size])
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(size)
+
+    def frame_reader(self, info: FrameInfo) -> Any:
+        """The read function of one frame's lazy array."""
         native = info.dtype.newbyteorder("=")
         count = int(np.prod(info.shape, dtype=np.int64))
 
-        if info.compression is None:
+        if info.compression is None and self.data is not None:
 
             def read(key: tuple[Any, ...]) -> np.ndarray:
                 view = np.frombuffer(self.data, info.dtype, count, info.data_start).reshape(info.shape)
                 return view[key].astype(native, copy=True)
 
             return read
+        if info.compression is None:
+
+            def read_file(key: tuple[Any, ...]) -> np.ndarray:
+                frame = np.fromfile(self.path, info.dtype, count, offset=info.data_start).reshape(info.shape)
+                return frame[key].astype(native, copy=False)
+
+            return read_file
         cache: list[np.ndarray] = []
 
         def read_compressed(key: tuple[Any, ...]) -> np.ndarray:
             if not cache:
-                block = bytes(self.data[info.data_start : info.data_start + info.data_size])
+                block = self.read_at(info.data_start, info.data_size)
                 try:
                     raw = _decompress(block, info.compression or "")
                 except (OSError, ValueError, zlib.error) as error:
-                    raise FormatError(f"the {info.compression} data block does not decompress: {error}", path,
-                                      frame=info.index, offset=info.data_start) from None  # fmt: skip
+                    raise FormatError(
+                        f"the {info.compression} data block does not decompress: {error}",
+                        info.path,
+                        frame=info.index,
+                        offset=info.data_start,
+                    ) from None
                 if len(raw) != count * info.dtype.itemsize:
                     raise FormatError(
                         f"the data block decompresses to {len(raw)} bytes, {info.shape} {info.dtype} needs"
                         f" {count * info.dtype.itemsize}",
-                        path,
+                        info.path,
                         frame=info.index,
                         offset=info.data_start,
                     )
@@ -215,15 +250,32 @@ class EdfReader(FormatReader):
         if not any(key in text[:4096] for key in (b"Dim_1", b"DataType", b"HeaderID", b"EDF_DataBlockID")):
             raise NotThisFormat("the '{' header has none of Dim_1, DataType, HeaderID", head.path)
 
+    options: ClassVar[dict[str, Option]] = {
+        "series": Option(False, bool, "open the numbered files that follow this one as one stack"),
+    }
+
     def read(self, source: Source) -> File:
         """Index the frames from their headers; data is read frame by frame on access."""
-        content = _Content(source)
-        frames = index_frames(content.data, source.path, source.diagnostics)
+        paths = list(source.paths)
+        if self.options["series"] and len(paths) == 1:
+            paths = series_siblings(paths[0])
+        series = len(paths) > 1
+        source.paths = tuple(paths)
+        frames: list[FrameInfo] = []
+        contents: dict[str, _Content] = {}
+        for path in paths:
+            compression = source.compression if path == source.head.path else read_head(path).compression
+            content = _Content(path, compression, source, mapped=not series)
+            contents[path] = content
+            found = index_frames(content.read_at, content.size, path, source.diagnostics, len(frames))
+            if series and not found:
+                source.diagnostics.report(f"{path} holds no complete frame", frame=len(frames))
+            frames.extend(found)
         if not frames:
             return source.file([_empty(source)])
         datasets = []
         for number, run in enumerate(_runs(frames), 1):
-            datasets.append(_dataset(f"{number}.1", run, content, source))
+            datasets.append(_dataset(f"{number}.1", run, contents, source))
         return source.file(datasets)
 
 
@@ -242,24 +294,24 @@ def _empty(source: Source) -> Dataset:
     """A file whose only frame is incomplete: its header, no frames, and the diagnostic."""
     with open(source.path, "rb") if source.compression is None else source.open() as handle:
         head = handle.read(1 << 20)
-    found = find_header(head, 0)
-    header = parse_header(head[found[0] : found[1]], f"{source.path}, frame 0") if found else Header()
+    found = find_header(lambda offset, size: head[offset : offset + size], 0)
+    header = parse_header(found[2], f"{source.path}, frame 0") if found else Header()
     return Dataset("1.1", header.get_str("title", ""), header,
                    diagnostics=source.diagnostics.child(scan="1.1"))  # fmt: skip
 
 
-def _dataset(key: str, run: list[FrameInfo], content: _Content, source: Source) -> Dataset:
+def _dataset(key: str, run: list[FrameInfo], contents: dict[str, _Content], source: Source) -> Dataset:
     frames = [
         Frame(
             info.index,
             LazyArray(
                 info.shape,
                 info.dtype.newbyteorder("="),
-                content.frame_reader(info, source.path),
+                contents[info.path].frame_reader(info),
                 guard=source.guard,
             ),
             info.header,
-            source.path,
+            info.path,
         )
         for info in run
     ]

@@ -194,4 +194,6 @@ def _count_frames(path: Any) -> int:
     from ._reader import index_frames
 
     with open(path, "rb") as handle:
-        return len(index_frames(handle.read(), str(path), Diagnostics(str(path))))
+        data = handle.read()
+    return len(index_frames(lambda offset, size: data[offset : offset + size], len(data), str(path),
+                            Diagnostics(str(path))))  # fmt: skip

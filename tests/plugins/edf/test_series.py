@@ -1,0 +1,87 @@
+"""EDF file series (ROOT_%04d_%04d_%04d.edf and any numbered names) open as one frame stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import beamio
+from beamio import Dataset, Frame, FrameStack, Header
+
+
+def _write_series(folder: Path, count: int, pattern: str = "ROOT_0007_0001_{:04d}.edf") -> list[Path]:
+    paths = []
+    for i in range(count):
+        frame = Frame(0, np.full((3, 4), i, dtype=np.uint16) + np.arange(12, dtype=np.uint16).reshape(3, 4),
+                      Header({"motor_mne": "th tth", "motor_pos": f"{i * 0.5} {i}", "counter_mne": "mon",
+                              "counter_pos": f"{1000 + i}", "title": f"frame {i}"}))  # fmt: skip
+        path = folder / pattern.format(i)
+        beamio.write(Dataset("1.1", frames=FrameStack.from_frames([frame])), path)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("spelling", ["ROOT_*.edf", "ROOT_%04d_%04d_%04d.edf", "ROOT_0007_0001_%04d.edf"])
+def test_a_glob_or_percent_pattern_opens_one_stack_in_numeric_order(tmp_path: Path, spelling: str) -> None:
+    _write_series(tmp_path, 12)
+    with beamio.open(tmp_path / spelling) as f:
+        assert f.format == "edf" and len(f.paths) == 12
+        ds = f["1.1"]
+        assert ds.frames.shape == (12, 3, 4) and ds.frames.dtype == np.uint16
+        np.testing.assert_array_equal(ds.frames[:, 0, 0], np.arange(12))
+        assert ds.frames.frame(10).source.endswith("ROOT_0007_0001_0010.edf")
+        assert ds.frames.frame(10).header["title"] == "frame 10"
+        np.testing.assert_array_equal(ds.positioners["tth"], np.arange(12.0))
+        np.testing.assert_array_equal(ds.columns["mon"], 1000 + np.arange(12.0))
+
+
+def test_the_first_file_with_series_opens_it_and_the_files_after(tmp_path: Path) -> None:
+    paths = _write_series(tmp_path, 5)
+    with beamio.open(paths[2], series=True) as f:
+        np.testing.assert_array_equal(f[0].frames[:, 0, 0], [2, 3, 4])
+    with beamio.open(paths[2]) as f:
+        assert f[0].frames.shape == (1, 3, 4)
+        assert f[0].positioners == {"th": 1.0, "tth": 2.0}
+
+
+def test_a_series_reads_only_the_frames_asked(tmp_path: Path) -> None:
+    _write_series(tmp_path, 6)
+    with beamio.open(tmp_path / "ROOT_*.edf") as f:
+        stack = f[0].frames
+        np.testing.assert_array_equal(stack[[1, 4], 2, 3], [1 + 11, 4 + 11])
+        frames = list(stack)
+        assert [frame.array.reads for frame in frames] == [0, 1, 0, 0, 1, 0]
+
+
+def test_frames_of_another_shape_make_another_dataset(tmp_path: Path) -> None:
+    _write_series(tmp_path, 2)
+    odd = Frame(0, np.zeros((5, 5), dtype=np.float32), Header({}))
+    beamio.write(Dataset("1.1", frames=FrameStack.from_frames([odd])), tmp_path / "ROOT_0007_0001_0002.edf")
+    with beamio.open(tmp_path / "ROOT_*.edf") as f:
+        assert list(f) == ["1.1", "2.1"]
+        assert f["2.1"].frames.shape == (1, 5, 5)
+
+
+def test_no_matching_file_and_a_format_without_series(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="No file matches the pattern"):
+        beamio.open(tmp_path / "ROOT_*.edf")
+    (tmp_path / "a_1.spec").write_text("#S 1 x\n#L a\n1\n")
+    (tmp_path / "a_2.spec").write_text("#S 1 x\n#L a\n2\n")
+    with pytest.raises(beamio.errors.UnsupportedOperation, match="does not open file series"):
+        beamio.open(tmp_path / "a_*.spec", "spec")
+    with pytest.raises(beamio.NoFormatMatched, match=r"spec \(refused: it does not open file series\)"):
+        beamio.open(tmp_path / "a_*.spec")
+
+
+def test_compressed_data_blocks_round_trip(tmp_path: Path) -> None:
+    data = np.arange(24, dtype=">i4").reshape(2, 3, 4)
+    ds = Dataset("1.1", frames=FrameStack.from_array(data))
+    for kind in ("gzip", "zlib", "bzip2"):
+        target = tmp_path / f"{kind}.edf"
+        beamio.write(ds, target, compression=kind, byte_order="HighByteFirst")
+        with beamio.open(target) as f:
+            header = f[0].frames.frame(1).header
+            assert header["Compression"] == kind and header["ByteOrder"] == "HighByteFirst"
+            np.testing.assert_array_equal(np.asarray(f[0].frames), data)
