@@ -66,6 +66,7 @@ def detect(
     active = registry.profile(profile)
     _, head = _locate(path)
     report = _report(registry, path, head)
+    report.hints = install_hints(registry.entries_in_use(), head)
     preferred = active.preferred_formats(path) if active else []
     report.candidates = [c for _, c in rank(registry.entries_in_use(), head, preferred)]
     return report
@@ -76,7 +77,6 @@ def _report(registry: Registry, path: str, head: Any) -> DetectionReport:
         path,
         head.compression,
         broken_plugins=[p for p in registry.plugins() if p.status == "broken"],
-        hints=install_hints(registry.entries_in_use(), head),
     )
 
 
@@ -159,6 +159,7 @@ def open(
         candidate.outcome = "accepted"
         report.chosen = entry.spec.name
         return _finish(registry, file, entry, active, report)
+    report.hints = install_hints(registry.entries_in_use(), head)
     raise NoFormatMatched(_no_match_message(report), path, report=report)
 
 

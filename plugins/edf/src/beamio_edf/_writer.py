@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import os
 import shutil
 import sys
 import zlib
@@ -12,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from beamio import Dataset, Diagnostics, File, FormatWriter, Header, HeaderEntry, Option, Target
-from beamio.errors import UnsupportedOperation
+from beamio.errors import FormatError, UnsupportedOperation
 
 from ._types import dtype_of, edf_type_name
 
@@ -116,19 +117,18 @@ class EdfWriter(FormatWriter):
 
     def write(self, file: File, target: Target) -> None:
         """Write every frame of every Dataset, one after the other."""
-        image = 1
+        first = 1
+        written = 0
         with open(target.temp, "wb") as out:
             if self.options["append"] and target.path.exists():
+                first += _complete_frames(target.path)
                 with open(target.path, "rb") as old:
                     shutil.copyfileobj(old, out)
-                image += _count_frames(target.path)
-            wrote = 0
             for ds in file.datasets:
-                for frame_number, text in enumerate(self._dataset(ds, image)):
+                for text in self._dataset(ds, first + written):
                     out.write(text)
-                    wrote = frame_number + 1
-                image += wrote
-        if image == 1:
+                    written += 1
+        if not written:
             raise UnsupportedOperation(f"EDF holds images, and no dataset of {file.path} has frames")
 
     def _dataset(self, ds: Dataset, first_image: int) -> Iterator[bytes]:
@@ -190,10 +190,22 @@ def _bcu(positioners: Any, counters: dict[str, np.ndarray], i: int, count: int) 
     return keys
 
 
-def _count_frames(path: Any) -> int:
+def _complete_frames(path: Any) -> int:
+    """How many frames an EDF file holds; FormatError when it ends in an incomplete one."""
     from ._reader import index_frames
 
+    log = Diagnostics(str(path))
     with open(path, "rb") as handle:
-        data = handle.read()
-    return len(index_frames(lambda offset, size: data[offset : offset + size], len(data), str(path),
-                            Diagnostics(str(path))))  # fmt: skip
+
+        def read_at(offset: int, size: int) -> bytes:
+            handle.seek(offset)
+            return handle.read(size)
+
+        count = len(index_frames(read_at, os.fstat(handle.fileno()).st_size, str(path), log))
+    if len(log):
+        raise FormatError(
+            f"{log[0].message}: appending after it would bury the new frames; repair the file first",
+            str(path),
+            offset=log[0].offset,
+        )
+    return count
