@@ -205,9 +205,13 @@ def _finish(
     registry: Registry, file: File, entry: FormatEntry, active: Profile | None, report: DetectionReport
 ) -> File:
     if active is not None and active.header_aliases:
-        file.header = file.header.with_aliases(active.header_aliases)
-        for ds in file.datasets:
-            ds.header = ds.header.with_aliases(active.header_aliases)
+        aliases = active.header_aliases
+        file.header = file.header.with_aliases(aliases)
+
+        def alias(ds: Dataset) -> None:
+            ds.header = ds.header.with_aliases(aliases)
+
+        file.each_dataset(alias)
     file.detection = report
     for impl in registry.hook.beamio_read_completed.get_hookimpls():
         try:

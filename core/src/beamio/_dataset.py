@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -47,6 +48,7 @@ class LazyMapping(Mapping[str, Any]):
                 self._guard.check()
             self._values = self._load()
             self._keys = list(self._values)
+            self._load = _loaded  # let go of what loading needed (a scan's text, its lines)
         return self._values
 
     def __getitem__(self, key: str) -> Any:
@@ -70,6 +72,10 @@ class LazyMapping(Mapping[str, Any]):
     def __repr__(self) -> str:
         state = "loaded" if self.loaded else "not loaded"
         return f"<LazyMapping {list(self) if self._keys is not None else '?'} ({state})>"
+
+
+def _loaded() -> Mapping[str, Any]:
+    raise AssertionError("a LazyMapping loads once")
 
 
 def _header(value: Any) -> Header:
@@ -144,13 +150,16 @@ class LazyDatasets(Sequence[Dataset]):
 
     A SPEC file of ten thousand scans opens by indexing where each scan starts;
     the Dataset of scan ``i`` (its header parsed, its data still lazy) is built by
-    ``build(i)`` when first asked for, then kept.
+    ``build(i)`` when first asked for, and kept while anyone holds it: reading every
+    scan of a large file one after the other holds one scan at a time in memory.
     """
 
     def __init__(self, keys: Sequence[str], build: Callable[[int], Dataset]) -> None:
         self._keys = list(keys)
         self._build = build
-        self._built: dict[int, Dataset] = {}
+        self._built: weakref.WeakValueDictionary[int, Dataset] = weakref.WeakValueDictionary()
+        self._kept: dict[int, Dataset] = {}  # appended by refresh: nothing could rebuild them
+        self._steps: list[Callable[[Dataset], None]] = []
 
     @property
     def keys(self) -> list[str]:
@@ -168,14 +177,26 @@ class LazyDatasets(Sequence[Dataset]):
         i = index + len(self._keys) if index < 0 else index
         if not 0 <= i < len(self._keys):
             raise IndexError(f"dataset index {index} out of range ({len(self._keys)} datasets)")
-        if i not in self._built:
-            self._built[i] = self._build(i)
-        return self._built[i]
+        if i in self._kept:
+            return self._kept[i]
+        dataset = self._built.get(i)
+        if dataset is None:
+            dataset = self._build(i)
+            for step in self._steps:
+                step(dataset)
+            self._built[i] = dataset
+        return dataset
+
+    def add_step(self, step: Callable[[Dataset], None]) -> None:
+        """Apply ``step`` to every Dataset: those alive now and those built later."""
+        self._steps.append(step)
+        for dataset in [*self._built.values(), *self._kept.values()]:
+            step(dataset)
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def append(self, dataset: Dataset) -> None:
         """Add a Dataset that is already built (a scan found by refresh)."""
-        self._built[len(self._keys)] = dataset
+        self._kept[len(self._keys)] = dataset
         self._keys.append(dataset.key)

@@ -71,6 +71,7 @@ class Diagnostics:
     frame: int | None = None
     _items: list[Diagnostic] = attrs.field(factory=list, alias="items")
     _parent: Diagnostics | None = attrs.field(default=None, alias="parent", repr=False)
+    _seen: set[Diagnostic] = attrs.field(factory=set, init=False, repr=False)
 
     def report(
         self,
@@ -96,6 +97,9 @@ class Diagnostics:
         )
         if self.strict and severity != "info":
             raise diagnostic.to_error()
+        if diagnostic in self._seen:
+            return diagnostic  # a Dataset read again (after it was let go) reports nothing twice
+        self._seen.add(diagnostic)
         log: Diagnostics | None = self
         while log is not None:
             log._items.append(diagnostic)

@@ -107,6 +107,14 @@ class File(Mapping[str, Dataset]):
         self._extend(new)
         return new
 
+    def each_dataset(self, step: Callable[[Dataset], None]) -> None:
+        """Apply ``step`` to every Dataset, without building those not built yet before they are."""
+        if isinstance(self._datasets, LazyDatasets):
+            self._datasets.add_step(step)
+        else:
+            for ds in self._datasets:
+                step(ds)
+
     # -- the mapping of datasets ------------------------------------------
     @property
     def datasets(self) -> list[Dataset]:

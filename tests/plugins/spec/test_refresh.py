@@ -35,9 +35,10 @@ def test_refresh_picks_up_points_and_scans_and_waits_for_whole_lines(tmp_path: P
 def test_refresh_reads_only_when_the_file_changed(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "\n#S 1  ct\n#L a\n1\n")
     with beamio.open(path) as f:
-        columns = f["1.1"].columns
+        scan = f["1.1"]
+        columns = scan.columns
         assert f.refresh() == []
-        assert f["1.1"].columns is columns
+        assert f["1.1"] is scan and scan.columns is columns
 
 
 def test_follow_prints_new_points_and_scans(tmp_path: Path) -> None:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import bisect
 import mmap
 import os
 from typing import Any
 
-from beamio import Dataset, File, FormatReader, Head, Header, HeaderEntry, LazyDatasets, NotThisFormat, Source
+from beamio import (
+    Dataset,
+    Diagnostics,
+    File,
+    FormatReader,
+    Head,
+    Header,
+    HeaderEntry,
+    LazyDatasets,
+    NotThisFormat,
+    Source,
+)
 
 from ._index import FileIndex, build_index, complete_end
 from ._lines import split_block
@@ -84,6 +96,8 @@ class _State:
         self.keys: list[str] = []
         self._orders: dict[str, int] = {}
         self._lines: dict[int, int] = {0: 1}
+        self._offsets: list[int] = [0]
+        self._logs: dict[str, Diagnostics] = {}
         self._identity = _identity(source.path)
 
     # -- index -------------------------------------------------------------------------------
@@ -113,10 +127,13 @@ class _State:
         return f"{number}.{order}"
 
     def line_of(self, offset: int) -> int:
-        """The line number of the line starting at ``offset`` (counted once, cached)."""
-        known = max((o for o in self._lines if o <= offset), default=0)
+        """The line number of the line starting at ``offset``, counted from the nearest known offset."""
+        place = bisect.bisect_right(self._offsets, offset) - 1
+        known = self._offsets[place]
         line = self._lines[known] + self.content[known:offset].count(b"\n")
-        self._lines[offset] = line
+        if offset not in self._lines:
+            self._lines[offset] = line
+            self._offsets.insert(place + 1, offset)
         return line
 
     # -- datasets ----------------------------------------------------------------------------
@@ -134,10 +151,16 @@ class _State:
                 bytes(self.content[start:end]),
                 self.line_of(start),
                 self._file_header_of(governing),
-                self.source.diagnostics.child(scan=key),
+                self._log(key),
                 self.source.guard,
             )
         )
+
+    def _log(self, key: str) -> Diagnostics:
+        """The diagnostics of one scan, kept while the file is open (a Dataset may be built again)."""
+        if key not in self._logs:
+            self._logs[key] = self.source.diagnostics.child(scan=key)
+        return self._logs[key]
 
     def _file_header_of(self, governing: int) -> tuple[HeaderEntry, ...]:
         """The lines of the file header governing a scan (its #O, #o, #J, #j, #H …)."""
@@ -184,3 +207,4 @@ class _State:
             self.content.close()
         self.content = _content(self.source)
         self._lines = {0: 1}
+        self._offsets = [0]
