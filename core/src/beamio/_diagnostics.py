@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import attrs
@@ -115,6 +115,21 @@ class Diagnostics:
             frame if frame is not None else self.frame,
             parent=self,
         )
+
+    def regroup(self, scan_of: Callable[[Diagnostic], str]) -> dict[str, Diagnostics]:
+        """Give each diagnostic its Dataset (``scan_of``) and return one child log per Dataset.
+
+        For readers that find problems before their Datasets exist (an EDF index).
+        """
+        self._items[:] = [attrs.evolve(d, scan=scan_of(d)) for d in self._items]
+        self._seen = set(self._items)
+        logs: dict[str, Diagnostics] = {}
+        for diagnostic in self._items:
+            assert diagnostic.scan is not None
+            log = logs.setdefault(diagnostic.scan, self.child(scan=diagnostic.scan))
+            log._items.append(diagnostic)
+            log._seen.add(diagnostic)
+        return logs
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(list(self._items))

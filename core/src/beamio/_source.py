@@ -7,6 +7,7 @@ import contextlib
 import gzip
 import lzma
 import os
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -32,6 +33,10 @@ _COMPRESSIONS = {  # magic → (name, file ending, opener)
     b"BZh": ("bz2", ".bz2", bz2.open),
     b"\xfd7zXZ\x00": ("xz", ".xz", lzma.open),
 }
+
+
+# What a damaged gzip, bz2 or xz stream raises while it is read.
+_DAMAGED = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error)
 
 
 def _compression_of(raw: bytes) -> tuple[str, str, Any] | None:
@@ -75,7 +80,7 @@ def read_head(path: str | os.PathLike[str], size: int = HEAD_SIZE) -> Head:
     try:
         with opener(path, "rb") as stream:
             data = stream.read(size)
-    except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
+    except _DAMAGED as error:
         raise FormatError(f"the {kind} compression is damaged ({error})", path) from None
     if name.lower().endswith(ending):
         name = name[: -len(ending)]
@@ -123,6 +128,17 @@ class Source:
             handle = opener(self.path, "rb")
         self._handles.enter_context(handle)
         return handle
+
+    def read_bytes(self) -> bytes:
+        """The whole (decompressed) content; a damaged compression is a FormatError naming the file."""
+        if self.compression is None:
+            with self.open() as handle:
+                return handle.read()
+        try:
+            with self.open() as handle:
+                return handle.read()
+        except _DAMAGED as error:
+            raise FormatError(f"the {self.compression} compression is damaged ({error})", self.path) from None
 
     def on_close(self, close: Any) -> None:
         """Call ``close`` when the File closes."""

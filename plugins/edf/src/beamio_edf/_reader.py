@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import bz2
-import gzip
-import lzma
+import math
 import mmap
 import os
 import zlib
@@ -58,7 +57,7 @@ class FrameInfo:
     header: Header
 
 
-def _dims(header: Header, where: str, path: str, offset: int) -> tuple[int, ...]:
+def _dims(header: Header, index: int, path: str, offset: int) -> tuple[int, ...]:
     dims = []
     for key in ("Dim_1", "Dim_2", "Dim_3"):
         if key not in header:
@@ -66,34 +65,35 @@ def _dims(header: Header, where: str, path: str, offset: int) -> tuple[int, ...]
         try:
             value = header.get_int(key)
         except FormatError:
-            raise FormatError(f"{key} = {header[key]!r} is not an integer", path, offset=offset) from None
+            raise FormatError(
+                f"{key} = {header[key]!r} is not an integer", path, offset=offset, frame=index
+            ) from None
         if not 0 < value < _MAX_DIM:
-            raise FormatError(f"{key} = {value} is not a usable size ({where})", path, offset=offset)
+            raise FormatError(f"{key} = {value} is not a usable size", path, offset=offset, frame=index)
         dims.append(value)
     if not dims:
-        raise FormatError(f"the header has no Dim_1 ({where})", path, offset=offset)
+        raise FormatError("the header has no Dim_1", path, offset=offset, frame=index)
     return tuple(reversed(dims))  # Dim_1 varies fastest: it is the last numpy axis
 
 
 def _interpret(header: Header, index: int, path: str, offset: int, log: Diagnostics) -> tuple[Any, ...]:
-    """Shape, dtype, bytes in the file and compression of one frame, from its header."""
-    where = f"frame {index}"
-    shape = _dims(header, where, path, offset)
+    """Shape, dtype, data bytes, bytes the block occupies, and compression of one frame."""
+    shape = _dims(header, index, path, offset)
     order = header.get_str("ByteOrder", "LowByteFirst")
     if "DataType" not in header:
-        raise FormatError(f"the header has no DataType ({where})", path, offset=offset)
+        raise FormatError("the header has no DataType", path, offset=offset, frame=index)
     try:
         dtype = dtype_of(header["DataType"], order)
     except ValueError as error:
-        raise FormatError(f"{error} ({where})", path, offset=offset) from None
+        raise FormatError(str(error), path, offset=offset, frame=index) from None
     compression_text = header.get_str("Compression", "").strip().lower()
     if compression_text in _NO_COMPRESSION:
         compression = None
     elif compression_text in _COMPRESSIONS:
         compression = _COMPRESSIONS[compression_text]
     else:
-        raise FormatError(f"unknown Compression {header['Compression']!r} ({where})", path, offset=offset)
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        raise FormatError(f"unknown Compression {header['Compression']!r}", path, offset=offset, frame=index)
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow, whatever the header says
     size_key = "EDF_BinarySize" if "EDF_BinarySize" in header else "Size" if "Size" in header else None
     size = expected
     if size_key is not None:
@@ -101,19 +101,30 @@ def _interpret(header: Header, index: int, path: str, offset: int, log: Diagnost
             size = header.get_int(size_key)
         except FormatError:
             raise FormatError(
-                f"{size_key} = {header[size_key]!r} is not an integer", path, offset=offset
+                f"{size_key} = {header[size_key]!r} is not an integer", path, offset=offset, frame=index
             ) from None
         if size < 0:
-            raise FormatError(f"{size_key} = {size} is negative ({where})", path, offset=offset)
-        if compression is None and size != expected:
-            log.report(
-                f"{size_key} = {size} but {shape} {header['DataType']} takes {expected} bytes;"
-                f" read {expected}",
-                offset=offset,
-                frame=index,
-            )
-            size = expected
-    return shape, dtype, size, compression
+            raise FormatError(f"{size_key} = {size} is negative", path, offset=offset, frame=index)
+    if compression is not None:
+        return shape, dtype, size, size, compression
+    if size != expected:
+        log.report(
+            f"{size_key} = {size} but {shape} {header['DataType']} takes {expected} bytes; read {expected}",
+            offset=offset,
+            frame=index,
+        )
+    # A block longer than its data (padding) is skipped whole; a Size too small is not believed.
+    return shape, dtype, expected, max(size, expected), None
+
+
+def _blank_to_end(read_at: Callable[[int, int], bytes], position: int, total: int) -> bool:
+    """Whether only blanks (or NULs) remain from ``position`` to the end of the file."""
+    while position < total:
+        chunk = read_at(position, min(1 << 20, total - position))
+        if not chunk or chunk.strip(b" \r\n\t\0"):
+            return not chunk
+        position += len(chunk)
+    return True
 
 
 def index_frames(
@@ -122,29 +133,42 @@ def index_frames(
     """Every complete frame of a file, found by reading headers and seeking over data blocks.
 
     ``read_at(offset, size)`` gives the file's bytes; ``first`` numbers the frames of
-    a file that follows others in a series.
+    a file that follows others in a series. A broken frame after complete ones is a
+    diagnostic (strict: an error) and the complete frames are kept.
     """
     frames: list[FrameInfo] = []
     position = 0
     while position < total:
+        index = first + len(frames)
         try:
             found = find_header(read_at, position)
         except ValueError as error:
-            raise FormatError(str(error), path, offset=position) from None
+            if not frames:
+                raise FormatError(str(error), path, offset=position, frame=index) from None
+            log.report(f"{error}; frame {index} is left out", offset=position, frame=index)
+            break
         if found is None:
-            if frames and not read_at(position, 64).strip(b" \r\n\t\0"):
-                break
             if not frames:
                 raise NotThisFormat("no EDF header ('{ Key = value ; }') at the start", path)
-            log.report(
-                f"{total - position} bytes after frame {frames[-1].index} are not an EDF header",
-                offset=position,
-            )
+            if not _blank_to_end(read_at, position, total):
+                log.report(
+                    f"{total - position} bytes after frame {frames[-1].index} are not an EDF header",
+                    offset=position,
+                )
             break
         start, end, text = found
-        index = first + len(frames)
         header = parse_header(text, f"{path}, frame {index}")
-        shape, dtype, size, compression = _interpret(header, index, path, start, log)
+        if not frames and not any(k in header for k in ("Dim_1", "DataType", "HeaderID", "EDF_DataBlockID")):
+            raise NotThisFormat("the '{' block holds none of Dim_1, DataType, HeaderID", path)
+        try:
+            shape, dtype, size, block, compression = _interpret(header, index, path, start, log)
+        except FormatError as error:
+            if not frames:
+                raise
+            log.report(
+                f"{error.message}; frame {index} and those after it are left out", offset=start, frame=index
+            )
+            break
         available = total - end
         if available < size:
             log.report(
@@ -155,14 +179,18 @@ def index_frames(
             )
             break
         frames.append(FrameInfo(index, path, start, end, size, shape, dtype, compression, header))
-        position = end + size
+        position = end + block
+        if block > size and position < total and find_header(read_at, position) is None:
+            position = end + size  # the padding the Size promised is not there: the next frame follows
     return frames
 
 
-def _decompress(block: bytes, kind: str) -> bytes:
+def _decompress(block: bytes, kind: str, limit: int) -> bytes:
+    """Decompress one data block, never beyond ``limit`` bytes (a bomb stops there)."""
     if kind == "bzip2":
-        return bz2.decompress(block)
-    return zlib.decompress(block, zlib.MAX_WBITS | 32)  # zlib or gzip, told apart by their header
+        return bz2.BZ2Decompressor().decompress(block, max_length=limit)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip, told apart by their header
+    return inflater.decompress(block, limit)
 
 
 class _Content:
@@ -172,9 +200,7 @@ class _Content:
         self.path = path
         self.data: Any = None
         if compression is not None:
-            opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
-            with opener(path, "rb") as handle:
-                self.data = handle.read()
+            self.data = Source(path, read_head(path), strict=source.strict).read_bytes()
         elif mapped:
             with open(path, "rb") as handle:  # the map keeps its own descriptor
                 size = os.fstat(handle.fileno()).st_size
@@ -194,7 +220,7 @@ class _Content:
     def frame_reader(self, info: FrameInfo) -> Any:
         """The read function of one frame's lazy array."""
         native = info.dtype.newbyteorder("=")
-        count = int(np.prod(info.shape, dtype=np.int64))
+        count = math.prod(info.shape)
 
         if info.compression is None and self.data is not None:
 
@@ -216,7 +242,7 @@ class _Content:
             if not cache:
                 block = self.read_at(info.data_start, info.data_size)
                 try:
-                    raw = _decompress(block, info.compression or "")
+                    raw = _decompress(block, info.compression or "", count * info.dtype.itemsize + 1)
                 except (OSError, ValueError, zlib.error) as error:
                     raise FormatError(
                         f"the {info.compression} data block does not decompress: {error}",
@@ -267,15 +293,30 @@ class EdfReader(FormatReader):
             compression = source.compression if path == source.head.path else read_head(path).compression
             content = _Content(path, compression, source, mapped=not series)
             contents[path] = content
+            if content.size == 0 and not series:
+                raise NotThisFormat("the file is empty", path)
             found = index_frames(content.read_at, content.size, path, source.diagnostics, len(frames))
             if series and not found:
                 source.diagnostics.report(f"{path} holds no complete frame", frame=len(frames))
             frames.extend(found)
         if not frames:
             return source.file([_empty(source)])
-        datasets = []
-        for number, run in enumerate(_runs(frames), 1):
-            datasets.append(_dataset(f"{number}.1", run, contents, source))
+        runs = _runs(frames)
+        keys = [f"{n}.1" for n in range(1, len(runs) + 1)]
+
+        def scan_of(diagnostic: Any) -> str:
+            """The Dataset of the frame a diagnostic names (problems after the last frame: the last)."""
+            frame = diagnostic.frame
+            for key, run in zip(keys, runs, strict=True):
+                if frame is not None and frame <= run[-1].index:
+                    return key
+            return keys[-1]
+
+        logs = source.diagnostics.regroup(scan_of)
+        datasets = [
+            _dataset(key, run, contents, source, logs.get(key) or source.diagnostics.child(scan=key))
+            for key, run in zip(keys, runs, strict=True)
+        ]
         return source.file(datasets)
 
 
@@ -296,11 +337,15 @@ def _empty(source: Source) -> Dataset:
         head = handle.read(1 << 20)
     found = find_header(lambda offset, size: head[offset : offset + size], 0)
     header = parse_header(found[2], f"{source.path}, frame 0") if found else Header()
-    return Dataset("1.1", header.get_str("title", ""), header,
-                   diagnostics=source.diagnostics.child(scan="1.1"))  # fmt: skip
+    log = Diagnostics(
+        source.path, source.strict, "1.1", items=[attrs.evolve(d, scan="1.1") for d in source.diagnostics]
+    )
+    return Dataset("1.1", header.get_str("title", ""), header, diagnostics=log)
 
 
-def _dataset(key: str, run: list[FrameInfo], contents: dict[str, _Content], source: Source) -> Dataset:
+def _dataset(
+    key: str, run: list[FrameInfo], contents: dict[str, _Content], source: Source, log: Diagnostics
+) -> Dataset:
     frames = [
         Frame(
             info.index,
@@ -326,7 +371,7 @@ def _dataset(key: str, run: list[FrameInfo], contents: dict[str, _Content], sour
         columns=counters,
         positioners=positioners,
         frames=stack,
-        diagnostics=source.diagnostics.child(scan=key),
+        diagnostics=log,
     )
 
 

@@ -25,6 +25,10 @@ _NATIVE = "LowByteFirst" if sys.byteorder == "little" else "HighByteFirst"
 _COMPRESSION_NAMES = {"gzip": "gzip", "zlib": "zlib", "bzip2": "bzip2"}
 # The keys whose values follow from the data, in the order a new header lists them.
 _MANDATORY = ("HeaderID", "Image", "ByteOrder", "DataType", "Dim_1", "Dim_2", "Dim_3", "Size")
+# Keys that describe the data block: kept only while they are still true of it.
+_DATA_KEYS = frozenset({*_MANDATORY, "EDF_BinarySize", "EDF_HeaderSize", "Compression"})
+_FROM_SOURCE = {"gzip": "gzip", "gzipcompression": "gzip", "zlib": "zlib", "zcompression": "zlib",
+                "bzip2": "bzip2", "bz2": "bzip2", "bzip2compression": "bzip2"}  # fmt: skip
 
 
 def _compress(data: bytes, kind: str) -> bytes:
@@ -53,7 +57,7 @@ def _frame_header(header: Header, values: dict[str, Any], extra: dict[str, str])
     placed: set[str] = set()
     for entry in header.entries:
         key = entry.key
-        if key in values or key in ("EDF_BinarySize", "EDF_HeaderSize", "Compression"):
+        if key in values or key in _DATA_KEYS:
             if key in placed or (key not in values and key != "EDF_HeaderSize"):
                 continue  # a duplicate of a key the data decides, or one that no longer applies
             value = values.get(key)
@@ -109,8 +113,8 @@ class EdfWriter(FormatWriter):
         "compression": Option(
             None,
             str,
-            "compress each data block: gzip, zlib or bzip2",
-            choices=("gzip", "zlib", "bzip2", None),
+            "compress each data block: gzip, zlib, bzip2 or none (default: as the source frame was)",
+            choices=("gzip", "zlib", "bzip2", "none", None),
         ),
         "append": Option(False, bool, "add the frames after those of an existing file"),
     }
@@ -147,14 +151,32 @@ class EdfWriter(FormatWriter):
             data = np.asarray(frame.data)
             yield self._frame(frame.header, data, first_image + i, _bcu(ds.positioners, per_frame, i, count))
 
+    def _writable(self, header: Header) -> Header:
+        """The header with what EDF cannot hold replaced, and said."""
+        bad = [e for e in header.entries if _clean(e.key) != e.key or _clean(str(e.value)) != str(e.value)]
+        if not bad:
+            return header
+        self.lossy(
+            f"EDF values cannot hold ';' or a line starting with '}}': {[e.key for e in bad]}"
+            " written with ',' and ')' in their place"
+        )
+        return Header(
+            [e if e not in bad else HeaderEntry(_clean(e.key), _clean(str(e.value))) for e in header.entries],
+            origin=header.origin,
+        )
+
     def _frame(self, header: Header, data: np.ndarray, image: int, extra: dict[str, str]) -> bytes:
         order = self.options["byte_order"] or header.get_str("ByteOrder", "").strip() or _NATIVE
         if order not in _ORDERS:
             order = _NATIVE
         dtype = data.dtype.newbyteorder(_ORDERS[order])
         raw = np.ascontiguousarray(data, dtype=dtype).tobytes()
-        kind = self.options["compression"]
+        kind = self.options["compression"] or _FROM_SOURCE.get(
+            header.get_str("Compression", "").strip().lower()
+        )
+        kind = None if kind == "none" else kind
         block = _compress(raw, kind) if kind else raw
+        header = self._writable(header)
         dims = list(reversed(data.shape)) or [1]
         values: dict[str, Any] = {
             "HeaderID": f"EH:{image:06d}:000000:000000",
@@ -174,6 +196,11 @@ class EdfWriter(FormatWriter):
             if "Image" in header:
                 values["Image"] = header.get_str("Image").strip()
         return _with_header_size(_frame_header(header, values, extra)) + block
+
+
+def _clean(text: str) -> str:
+    """A key or value EDF can hold: no ';' (it ends a value) and no line starting with '}'."""
+    return text.replace(";", ",").replace("\n}", "\n)")
 
 
 def _bcu(positioners: Any, counters: dict[str, np.ndarray], i: int, count: int) -> dict[str, str]:

@@ -65,8 +65,7 @@ class SpecReader(FormatReader):
 def _content(source: Source) -> Any:
     """The file's bytes: memory-mapped when plain, decompressed in memory when compressed."""
     if source.compression is not None:
-        with source.open() as handle:
-            return handle.read()
+        return source.read_bytes()
     with open(source.path, "rb") as handle:  # the map keeps its own descriptor
         if os.fstat(handle.fileno()).st_size == 0:
             return b""
