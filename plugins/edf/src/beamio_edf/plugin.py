@@ -11,9 +11,11 @@ import attrs
 
 from beamio import Capabilities, FormatSpec, hookimpl, known_format
 
+from ._fabio import FORMAT as FABIO_FORMAT
+
 FORMAT: FormatSpec = attrs.evolve(
     known_format("edf"),
-    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True, append=True),
+    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True, append=True, series=True),
     reader="beamio_edf._reader:EdfReader",
     writer="beamio_edf._writer:EdfWriter",
 )
@@ -21,5 +23,5 @@ FORMAT: FormatSpec = attrs.evolve(
 
 @hookimpl
 def beamio_formats() -> list[FormatSpec]:
-    """The EDF format spec."""
-    return [FORMAT]
+    """The EDF format spec, and the bridge to fabio's other detector formats."""
+    return [FORMAT, FABIO_FORMAT]
