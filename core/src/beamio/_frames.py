@@ -10,7 +10,7 @@ import numpy as np
 
 from ._guard import Guard
 from ._header import Header
-from ._lazy import BasicKey, LazyArray
+from ._lazy import BasicKey, LazyArray, basic_shape
 from .errors import FormatError
 
 __all__ = ["Frame", "FrameStack"]
@@ -102,8 +102,11 @@ class FrameStack(LazyArray):
             which, rest = key[0], key[1:]
             if isinstance(which, int):
                 return frames[which].array[rest]
-            picked = [frames[i].array[rest] for i in range(which.start, which.stop, which.step)]
-            return np.stack(picked)
+            picked = range(which.start, which.stop, which.step)
+            out = np.empty((len(picked), *basic_shape(rest)), first.dtype)
+            for slot, i in enumerate(picked):
+                frames[i].array.read_into(rest, out[slot, ...])  # one allocation for the whole stack
+            return out
 
         return cls((len(frames), *first.shape), first.dtype, read, frames=frames, name=name, guard=guard)
 

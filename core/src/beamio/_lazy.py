@@ -130,6 +130,9 @@ class LazyArray:
     ----------
     shape, dtype
         What the data will be.
+    read_into
+        Optional: the same read written straight into a given array, so that a stack
+        of frames fills one result without a copy per frame.
     read
         Called with a basic key (one int or positive-step slice per axis); returns
         exactly that selection as a numpy array.
@@ -137,7 +140,7 @@ class LazyArray:
         The open file's guard; reading after the file closed raises ClosedFileError.
     """
 
-    __slots__ = ("_dtype", "_guard", "_read", "_shape", "name", "reads")
+    __slots__ = ("_dtype", "_guard", "_read", "_read_into", "_shape", "name", "reads")
 
     def __init__(
         self,
@@ -147,12 +150,14 @@ class LazyArray:
         *,
         guard: Guard | None = None,
         name: str | None = None,
+        read_into: Callable[[BasicKey, np.ndarray], None] | None = None,
     ) -> None:
         self._shape = tuple(int(n) for n in shape)
         if any(n < 0 for n in self._shape):
             raise ValueError(f"a shape cannot have negative sizes: {self._shape}")
         self._dtype = np.dtype(dtype)
         self._read = read
+        self._read_into = read_into
         self._guard = guard
         self.name = name
         self.reads = 0
@@ -226,6 +231,16 @@ class LazyArray:
         if data.shape != shape:
             data = data.reshape(shape)
         return data
+
+    def read_into(self, key: BasicKey, out: np.ndarray) -> None:
+        """Read a basic key straight into ``out`` (a stack filling its slots): no copy in between."""
+        if self._read_into is None or 0 in out.shape:
+            out[...] = self._read_basic(key)
+            return
+        if self._guard is not None:
+            self._guard.check()
+        self.reads += 1
+        self._read_into(key, out)
 
     def read(self) -> np.ndarray:
         """Read the whole array."""

@@ -229,6 +229,7 @@ class _Content:
                 return view[key].astype(native, copy=True)
 
             return read
+
         if info.compression is None:
 
             def read_file(key: tuple[Any, ...]) -> np.ndarray:
@@ -262,6 +263,18 @@ class _Content:
             return cache[0][key].copy()
 
         return read_compressed
+
+    def frame_reader_into(self, info: FrameInfo) -> Any:
+        """A read that writes straight into a stack's slot (memory-mapped uncompressed frames only)."""
+        if info.compression is not None or self.data is None:
+            return None
+        count = math.prod(info.shape)
+
+        def read_into(key: tuple[Any, ...], out: np.ndarray) -> None:
+            view = np.frombuffer(self.data, info.dtype, count, info.data_start).reshape(info.shape)
+            np.copyto(out, view[key])  # byte order converted on the way
+
+        return read_into
 
 
 class EdfReader(FormatReader):
@@ -354,6 +367,7 @@ def _dataset(
                 info.dtype.newbyteorder("="),
                 contents[info.path].frame_reader(info),
                 guard=source.guard,
+                read_into=contents[info.path].frame_reader_into(info),
             ),
             info.header,
             info.path,
@@ -397,7 +411,9 @@ def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, source: So
                     f"{values_key} value {text!r} of {name} is not a number", frame=info.index
                 )
                 value = float("nan")
-            table.setdefault(name, np.full(len(run), np.nan))[i] = value
+            if name not in table:
+                table[name] = np.full(len(run), np.nan)
+            table[name][i] = value
     if scalar_when_single and len(run) == 1:
         return {name: float(values[0]) for name, values in table.items()}
     return table
