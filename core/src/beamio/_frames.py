@@ -26,8 +26,16 @@ class Frame:
 
     index: int
     array: LazyArray = attrs.field(converter=LazyArray.from_array)
-    header: Header = attrs.field(factory=Header)
+    _header: Header | Callable[[], Header] = attrs.field(factory=Header, alias="header")
     source: str | None = None
+
+    @property
+    def header(self) -> Header:
+        """The frame's header (a reader may give a function that parses it on first use)."""
+        if not isinstance(self._header, Header):
+            object.__setattr__(self, "_header", self._header())
+        assert isinstance(self._header, Header)
+        return self._header
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -42,6 +42,38 @@ _COMPRESSIONS = {"gzip": "gzip", "gzipcompression": "gzip", "zlib": "zlib", "zco
 _MAX_DIM = 1 << 31
 
 
+# The keys the index needs; the rest of a header is parsed when someone asks for it.
+_NEEDED = frozenset(
+    b"Dim_1 Dim_2 Dim_3 DataType ByteOrder Size EDF_BinarySize Compression HeaderID EDF_DataBlockID"
+    b" motor_mne motor_pos counter_mne counter_pos".split()
+)
+
+
+class _Keys(dict):  # type: ignore[type-arg]
+    """The few keys of a header the index reads (first occurrence), with a Header's typed getters."""
+
+    def __init__(self, text: bytes, origin: str) -> None:
+        super().__init__()
+        for piece in text.split(b";"):
+            key, sep, value = piece.partition(b"=")
+            name = key.strip().lstrip(b"{").strip()
+            if sep and name in _NEEDED and name.decode() not in self:
+                self[name.decode()] = value.strip().decode("utf-8", "surrogateescape")
+        self.origin = origin
+
+    def get_str(self, key: str, default: Any = "") -> str:
+        """The value of ``key`` as text."""
+        return str(self.get(key, default))
+
+    def get_int(self, key: str) -> int:
+        """The value of ``key`` as an int; FormatError naming key and value otherwise."""
+        text = self[key]
+        try:
+            return int(text)
+        except ValueError:
+            return Header([(key, text)], origin=self.origin).get_int(key)  # "12.0", or the error
+
+
 @attrs.frozen
 class FrameInfo:
     """Where one frame's header and data are, and what the data is."""
@@ -54,10 +86,15 @@ class FrameInfo:
     shape: tuple[int, ...]
     dtype: np.dtype
     compression: str | None
-    header: Header
+    keys: _Keys
+    text: bytes
+
+    def header(self) -> Header:
+        """The frame's whole header, parsed now (frames parse theirs on first use)."""
+        return parse_header(self.text, f"{self.path}, frame {self.index}")
 
 
-def _dims(header: Header, index: int, path: str, offset: int) -> tuple[int, ...]:
+def _dims(header: _Keys, index: int, path: str, offset: int) -> tuple[int, ...]:
     dims = []
     for key in ("Dim_1", "Dim_2", "Dim_3"):
         if key not in header:
@@ -76,7 +113,7 @@ def _dims(header: Header, index: int, path: str, offset: int) -> tuple[int, ...]
     return tuple(reversed(dims))  # Dim_1 varies fastest: it is the last numpy axis
 
 
-def _interpret(header: Header, index: int, path: str, offset: int, log: Diagnostics) -> tuple[Any, ...]:
+def _interpret(header: _Keys, index: int, path: str, offset: int, log: Diagnostics) -> tuple[Any, ...]:
     """Shape, dtype, data bytes, bytes the block occupies, and compression of one frame."""
     shape = _dims(header, index, path, offset)
     order = header.get_str("ByteOrder", "LowByteFirst")
@@ -157,7 +194,7 @@ def index_frames(
                 )
             break
         start, end, text = found
-        header = parse_header(text, f"{path}, frame {index}")
+        header = _Keys(text, f"{path}, frame {index}")
         if not frames and not any(k in header for k in ("Dim_1", "DataType", "HeaderID", "EDF_DataBlockID")):
             raise NotThisFormat("the '{' block holds none of Dim_1, DataType, HeaderID", path)
         try:
@@ -178,7 +215,7 @@ def index_frames(
                 frame=index,
             )
             break
-        frames.append(FrameInfo(index, path, start, end, size, shape, dtype, compression, header))
+        frames.append(FrameInfo(index, path, start, end, size, shape, dtype, compression, header, text))
         position = end + block
         if block > size and position < total and find_header(read_at, position) is None:
             position = end + size  # the padding the Size promised is not there: the next frame follows
@@ -375,7 +412,7 @@ def _dataset(
         for info in run
     ]
     stack = FrameStack.from_frames(frames, name="image", guard=source.guard)
-    first = run[0].header
+    first = frames[0].header
     positioners = _per_frame(run, "motor_mne", "motor_pos", source, scalar_when_single=True)
     counters = _per_frame(run, "counter_mne", "counter_pos", source, scalar_when_single=False)
     return Dataset(
@@ -392,9 +429,10 @@ def _dataset(
 def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, source: Source,
                *, scalar_when_single: bool) -> dict[str, Any]:  # fmt: skip
     """motor_mne/motor_pos (counter_mne/counter_pos) of each frame: name → value, or → array over frames."""
-    table: dict[str, np.ndarray] = {}
+    table: dict[str, list[float]] = {}
+    nan = float("nan")
     for i, info in enumerate(run):
-        header = info.header
+        header = info.keys
         if names_key not in header or values_key not in header:
             continue
         names = header.get_str(names_key).split()
@@ -410,10 +448,10 @@ def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, source: So
                 source.diagnostics.report(
                     f"{values_key} value {text!r} of {name} is not a number", frame=info.index
                 )
-                value = float("nan")
+                value = nan
             if name not in table:
-                table[name] = np.full(len(run), np.nan)
+                table[name] = [nan] * len(run)
             table[name][i] = value
     if scalar_when_single and len(run) == 1:
         return {name: float(values[0]) for name, values in table.items()}
-    return table
+    return {name: np.array(values, dtype=np.float64) for name, values in table.items()}
