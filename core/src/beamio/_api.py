@@ -31,8 +31,6 @@ from .errors import (
 
 __all__ = ["convert", "detect", "open", "read", "write"]
 
-_open = open
-
 
 def _options(profile: Profile | None, table: str, name: str, given: Mapping[str, Any]) -> dict[str, Any]:
     defaults = getattr(profile, table).get(name, {}) if profile is not None else {}
