@@ -51,10 +51,7 @@ import argparse
 import contextlib
 import json
 import os
-import platform
-import select
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -63,8 +60,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import machine, mb, run_child, status_kb
 
 HERE = Path(__file__).resolve().parent
+SCRIPT = str(Path(__file__).resolve())
 sys.path.insert(0, str(HERE))
 
 from generate_edf import DTYPE, HEADER_SIZE, data_offset, frame_bytes, generate  # noqa: E402
@@ -197,16 +196,6 @@ READABLE = ("beamio", "fabio", "edffile")  # the readers of EDF headers: checked
 
 
 # -- what a child process measures ----------------------------------------------------------------
-def _status_kb(field: str, pid: str = "self") -> int:
-    """A ``VmRSS``, ``VmHWM`` or ``RssAnon`` line of /proc/<pid>/status, in kB (0 once gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _warm_up(tool: str) -> None:
@@ -287,13 +276,13 @@ def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
     _warm_up(tool)
     clock = time.perf_counter
     cls = READERS[tool]
-    baseline, baseline_anon = _status_kb("VmRSS"), _status_kb("RssAnon")
+    baseline, baseline_anon = status_kb("VmRSS"), status_kb("RssAnon")
     began = clock()
     with _profiled(options.profile, "open"):
         reader = cls(path, size)
         count = reader.count
     open_s = clock() - began
-    index_kb = _status_kb("RssAnon") - baseline_anon
+    index_kb = status_kb("RssAnon") - baseline_anon
 
     began = clock()
     last = reader.frame(count - 1)
@@ -310,7 +299,7 @@ def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
         del frame
     reader.close()
 
-    peak_kb = _status_kb("VmHWM")
+    peak_kb = status_kb("VmHWM")
     primed = not options.no_prime and _prime(int(2.5 * os.path.getsize(path)))
     reader = cls(path, size)  # a fresh one: no page of the file mapped yet
     began = clock()
@@ -323,7 +312,7 @@ def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
         "last_s": last_s,
         "random_s": statistics.median(random_s),
         "all_s": all_s,
-        "peak_kb": max(peak_kb, _status_kb("VmHWM")),
+        "peak_kb": max(peak_kb, status_kb("VmHWM")),
         "baseline_kb": baseline,
         "baseline_anon_kb": baseline_anon,
         "index_kb": index_kb,
@@ -343,12 +332,12 @@ def child_index(tool: str, path: str, size: int) -> None:
 
     _warm_up(tool)
     gc.collect()
-    anon = _status_kb("RssAnon")
+    anon = status_kb("RssAnon")
     tracemalloc.start()
     reader = READERS[tool](path, size)
     traced, _ = tracemalloc.get_traced_memory()
     gc.collect()
-    held = _status_kb("RssAnon") - anon
+    held = status_kb("RssAnon") - anon
     tracemalloc.stop()
     print(json.dumps({"traced_bytes": traced, "anon_kb": held, "frames": reader.count}))
     reader.close()
@@ -402,81 +391,6 @@ def _compare_headers(ours: _Beamio, theirs: _Fabio, count: int) -> list[str]:
 
 
 # -- the parent: run the children, print the table --------------------------------------------------
-def _mb(kb: float) -> float:
-    return kb * 1024 / 1e6
-
-
-def run_child(args: list[str], budget: float) -> tuple[dict | None, float, dict[str, int]]:
-    """Run a child; return its JSON (None when stopped), its wall time and its memory peaks.
-
-    The peaks are sampled from /proc/<pid>/status every 20 ms: VmHWM (exact, the
-    kernel keeps it) and RssAnon (the largest sample): the child's own memory, without
-    the pages of a memory-mapped file, which the kernel can drop and read again.
-    Between the child's "priming" and "primed" lines nothing is sampled (:func:`_prime`).
-    """
-    began = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *args], stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    pid, out = str(process.pid), process.stdout.fileno()
-    peaks = {"hwm_kb": 0, "anon_kb": 0}
-    output, sampling = b"", True
-    while True:
-        if select.select([out], [], [], 0.02)[0]:
-            chunk = os.read(out, 1 << 16)
-            if not chunk:
-                break
-            output += chunk
-            lines = output.splitlines()
-            if b"priming" in lines:
-                sampling = b"primed" in lines
-        if sampling:
-            peaks["hwm_kb"] = max(peaks["hwm_kb"], _status_kb("VmHWM", pid))
-            peaks["anon_kb"] = max(peaks["anon_kb"], _status_kb("RssAnon", pid))
-        if time.perf_counter() - began > budget:
-            process.kill()
-            process.wait()
-            return None, time.perf_counter() - began, peaks
-    process.wait()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed with exit code {process.returncode}")
-    return json.loads(output.strip().splitlines()[-1]), time.perf_counter() - began, peaks
-
-
-def machine() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    versions = []
-    for name in ("numpy", "beamio", "beamio-edf", "fabio", "PyMca5"):
-        try:
-            versions.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            versions.append(f"{name} (not installed)")
-    return (
-        f"{_revision()}\n"
-        f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {model}; "
-        f"Python {platform.python_version()}, {', '.join(versions)}"
-    )
-
-
-def _revision() -> str:
-    """The commit of the beamio tree measured, and whether its reader had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(HERE.parent), *args]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-    try:
-        commit = git("log", "-1", "--format=%h %s")
-        changed = git("status", "--porcelain", "--", "core", "plugins/edf")
-    except (OSError, subprocess.CalledProcessError):
-        return "beamio: not a git checkout"
-    return f"beamio: {commit}" + (" (with uncommitted changes in core/ or plugins/edf/)" if changed else "")
 
 
 def measure(tool: str, path: Path, size: int, options: argparse.Namespace) -> dict:
@@ -495,7 +409,7 @@ def measure(tool: str, path: Path, size: int, options: argparse.Namespace) -> di
     if options.no_prime:
         args.append("--no-prime")
     for _ in range(options.runs):
-        result, wall, peaks = run_child(args, options.budget)
+        result, wall, peaks = run_child(SCRIPT, args, options.budget)
         if result is None:
             print(f"  {tool}: stopped after {wall:.0f} s (budget)", file=sys.stderr, flush=True)
             return {"tool": tool, "stopped": wall, "runs": len(runs) + 1, **peaks}
@@ -505,7 +419,7 @@ def measure(tool: str, path: Path, size: int, options: argparse.Namespace) -> di
         print(
             f"  {tool}: open {result['open_s'] * 1e3:.2f} ms, last {result['last_s'] * 1e3:.2f} ms,"
             f" random {result['random_s'] * 1e3:.3f} ms, all {result['all_s']:.3f} s,"
-            f" peak {_mb(result['hwm_kb']):.0f} MB RSS, {_mb(result['anon_kb']):.0f} MB anonymous",
+            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous",
             file=sys.stderr,
             flush=True,
         )
@@ -522,7 +436,9 @@ def measure_index(path: Path, size: int, small: Path, options: argparse.Namespac
     for tool in (t for t in READABLE if t in options.tools.split(",")):
         row: dict[str, Any] = {"tool": tool}
         for label, file, frame_size in (("small", small, SMALL), ("big", path, size)):
-            result, _, _ = run_child(["--child-index", tool, str(file), str(frame_size)], options.budget)
+            result, _, _ = run_child(
+                SCRIPT, ["--child-index", tool, str(file), str(frame_size)], options.budget
+            )
             row[label] = result
         found.append(row)
     return found
@@ -539,7 +455,7 @@ def report(results: list[dict], index: list[dict], size: int, frames: int) -> li
         f" {'peak RSS MB':>11} {'peak anon MB':>12} {'imports MB':>10} {'index MB':>8}  {'frames':>6}"
     ]
     for r in results:
-        memory = f" {_mb(r['hwm_kb']):>11.0f} {_mb(r['anon_kb']):>12.0f}"
+        memory = f" {mb(r['hwm_kb']):>11.0f} {mb(r['anon_kb']):>12.0f}"
         if "stopped" in r:
             lines.append(
                 f"{r['tool']:<13} {r['runs']:>4} {'':>35}{memory}  (stopped at {r['stopped']:.0f} s)"
@@ -547,8 +463,8 @@ def report(results: list[dict], index: list[dict], size: int, frames: int) -> li
             continue
         lines.append(
             f"{r['tool']:<13} {r['runs']:>4} {r['open_s'] * 1e3:>8.2f} {r['last_s'] * 1e3:>8.2f}"
-            f" {r['random_s'] * 1e3:>9.3f} {r['all_s']:>7.3f}{memory} {_mb(r['baseline_kb']):>10.0f}"
-            f" {_mb(r['index_kb']):>8.1f}  {r['frames']:>6}"
+            f" {r['random_s'] * 1e3:>9.3f} {r['all_s']:>7.3f}{memory} {mb(r['baseline_kb']):>10.0f}"
+            f" {mb(r['index_kb']):>8.1f}  {r['frames']:>6}"
         )
     if not all(r.get("primed", True) for r in results):
         lines.append("(memory not primed before 'all': times include the host's first touch, see --no-prime)")
@@ -599,7 +515,7 @@ def report(results: list[dict], index: list[dict], size: int, frames: int) -> li
         lines.append(f"index memory, {frames} frames: what opening holds, tracemalloc (anonymous resident)")
     for row in index:
         held = [
-            f"{m['traced_bytes'] / 1e6:6.2f} MB ({_mb(m['anon_kb']):5.1f} MB)"
+            f"{m['traced_bytes'] / 1e6:6.2f} MB ({mb(m['anon_kb']):5.1f} MB)"
             for m in (row["small"], row["big"])
         ]
         lines.append(f"  {row['tool']:<8} {SMALL}²: {held[0]}   {size}²: {held[1]}")
@@ -660,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         verify(options.child_verify[0], int(options.child_verify[1]), options.tools.split(","))
         return 0
 
-    print(machine())
+    print(machine(("numpy", "beamio", "beamio-edf", "fabio", "PyMca5"), ("core", "plugins/edf")))
     workdir = Path(tempfile.mkdtemp(prefix="beamio-bench-"))
     path = options.file or workdir / f"bench_{options.frames}x{options.size}.edf"
     generated = not path.exists()
@@ -680,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         results = [measure(tool, path, size, options) for tool in options.tools.split(",")]
         index = measure_index(path, size, small, options)
         verify_args = ["--child-verify", str(path), str(size), "--tools", options.tools]
-        check, _, _ = run_child(verify_args, options.budget)
+        check, _, _ = run_child(SCRIPT, verify_args, options.budget)
         print()
         for line in report(results, index, size, frames):
             print(line)
@@ -695,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("  " + problem)
         if options.profile:
             print("\nprofiles of one beamio run, open and all frames (stderr):", flush=True)
-            run_child(["--child", "beamio", str(path), str(size), "--profile"], options.budget)
+            run_child(SCRIPT, ["--child", "beamio", str(path), str(size), "--profile"], options.budget)
     finally:
         small.unlink(missing_ok=True)
         if generated and not options.keep:

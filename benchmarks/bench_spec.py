@@ -25,29 +25,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import machine, mb, run_child, status_kb
+
 HERE = Path(__file__).resolve().parent
+SCRIPT = str(Path(__file__).resolve())
 TOOLS = ("beamio", "silx", "spec2nexus")
 TARGET = 2.0  # the issue's target: beamio at least twice as fast as silx
 
 
 # -- what a child process measures ------------------------------------------------------------
-def _status_kb(field: str, pid: str = "self") -> int:
-    """A ``VmRSS``, ``VmHWM`` or ``RssAnon`` line of /proc/<pid>/status, in kB (0 once gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _beamio(path: str) -> tuple[float, float, dict[str, int]]:
@@ -141,7 +132,7 @@ def child(tool: str, path: str, profile: bool) -> None:
 
     warnings.simplefilter("ignore")  # spec2nexus warns per scan; a warning is not the benchmark
     _import(tool)
-    baseline, baseline_anon = _status_kb("VmRSS"), _status_kb("RssAnon")
+    baseline, baseline_anon = status_kb("VmRSS"), status_kb("RssAnon")
     if profile:
         import cProfile
         import pstats
@@ -156,7 +147,7 @@ def child(tool: str, path: str, profile: bool) -> None:
     result = {
         "index_s": index_s,
         "read_s": read_s,
-        "peak_kb": _status_kb("VmHWM"),
+        "peak_kb": status_kb("VmHWM"),
         "baseline_kb": baseline,
         "baseline_anon_kb": baseline_anon,
     }
@@ -208,84 +199,13 @@ def _difference(a: object, b: object) -> str:
 
 
 # -- the parent: run the children, print the table ----------------------------------------------
-def _mb(kb: float) -> float:
-    return kb * 1024 / 1e6
-
-
-def run_child(args: list[str], budget: float) -> tuple[dict | None, float, dict[str, int]]:
-    """Run a child; return its JSON (None when stopped), its wall time and its memory peaks.
-
-    The peaks are sampled from /proc/<pid>/status every 20 ms: VmHWM (exact, the
-    kernel keeps it) and RssAnon (the largest sample): the child's own memory, without
-    the pages of a memory-mapped file, which the kernel can drop and read again.
-    """
-    began = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        stdout=subprocess.PIPE,
-        stderr=None,
-        text=True,
-    )
-    pid = str(process.pid)
-    peaks = {"hwm_kb": 0, "anon_kb": 0}
-    while process.poll() is None:
-        peaks["hwm_kb"] = max(peaks["hwm_kb"], _status_kb("VmHWM", pid))
-        peaks["anon_kb"] = max(peaks["anon_kb"], _status_kb("RssAnon", pid))
-        if time.perf_counter() - began > budget:
-            process.kill()
-            process.wait()
-            return None, time.perf_counter() - began, peaks
-        time.sleep(0.02)
-    output = process.stdout.read() if process.stdout else ""
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed with exit code {process.returncode}")
-    return json.loads(output.strip().splitlines()[-1]), time.perf_counter() - began, peaks
-
-
-def machine() -> str:
-    import numpy
-
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    versions = [f"numpy {numpy.__version__}"]
-    for name in ("beamio", "silx", "spec2nexus"):
-        try:
-            from importlib.metadata import version
-
-            versions.append(f"{name} {version(name)}")
-        except Exception:
-            versions.append(f"{name} (not installed)")
-    return (
-        f"{_revision()}\n"
-        f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {model}; "
-        f"Python {platform.python_version()}, {', '.join(versions)}"
-    )
-
-
-def _revision() -> str:
-    """The commit of the beamio tree measured, and whether its reader had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(HERE.parent), *args]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
-
-    try:
-        commit = git("log", "-1", "--format=%h %s")
-        changed = git("status", "--porcelain", "--", "core", "plugins/spec")
-    except (OSError, subprocess.CalledProcessError):
-        return "beamio: not a git checkout"
-    return f"beamio: {commit}" + (" (with uncommitted changes in core/ or plugins/spec/)" if changed else "")
 
 
 def measure(tool: str, path: Path, options: argparse.Namespace) -> dict:
     """Best-of-N times and the largest memory peaks of one reader's runs."""
     runs: list[dict] = []
     for _ in range(options.runs):
-        result, wall, peaks = run_child(["--child", tool, str(path)], options.budget)
+        result, wall, peaks = run_child(SCRIPT, ["--child", tool, str(path)], options.budget)
         if result is None:
             print(f"  {tool}: stopped after {wall:.0f} s (budget)", file=sys.stderr, flush=True)
             return {"tool": tool, "stopped": wall, "runs": len(runs) + 1, **peaks}
@@ -294,7 +214,7 @@ def measure(tool: str, path: Path, options: argparse.Namespace) -> dict:
         runs.append(result)
         print(
             f"  {tool}: index {result['index_s']:.3f} s, read all {result['read_s']:.3f} s,"
-            f" peak {_mb(result['hwm_kb']):.0f} MB RSS, {_mb(result['anon_kb']):.0f} MB anonymous",
+            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous",
             file=sys.stderr,
             flush=True,
         )
@@ -314,14 +234,14 @@ def report(results: list[dict], size_mb: float) -> list[str]:
         f" {'peak anon MB':>12} {'imports MB':>10}  {'scans':>6} {'points':>7} {'spectra':>7}"
     ]
     for r in results:
-        memory = f" {_mb(r['hwm_kb']):>11.0f} {_mb(r['anon_kb']):>12.0f}"
+        memory = f" {mb(r['hwm_kb']):>11.0f} {mb(r['anon_kb']):>12.0f}"
         if "stopped" in r:
             stopped = "> " + format(r["stopped"], ".0f")
             lines.append(f"{r['tool']:<11} {r['runs']:>4} {'':>8} {stopped:>10}{memory}  (stopped)")
             continue
         lines.append(
             f"{r['tool']:<11} {r['runs']:>4} {r['index_s']:>8.3f} {r['read_s']:>10.3f}{memory}"
-            f" {_mb(r['baseline_kb']):>10.0f}  {r['scans']:>6} {r['points']:>7} {r['spectra']:>7}"
+            f" {mb(r['baseline_kb']):>10.0f}  {r['scans']:>6} {r['points']:>7} {r['spectra']:>7}"
         )
     lines.append("")
     ours = next((r for r in results if r["tool"] == "beamio"), None)
@@ -340,8 +260,8 @@ def report(results: list[dict], size_mb: float) -> list[str]:
             ratio = other[what] / ours[what]
             mark = ("  ok" if ratio >= TARGET else "  BELOW TARGET") if target else ""
             lines.append(f"{name}/beamio {label} = {ratio:6.2f}×{target}{mark}")
-    anon, rss = _mb(ours["anon_kb"]) / size_mb, _mb(ours["hwm_kb"]) / size_mb
-    above = _mb(ours["anon_kb"] - ours["baseline_anon_kb"]) / size_mb
+    anon, rss = mb(ours["anon_kb"]) / size_mb, mb(ours["hwm_kb"]) / size_mb
+    above = mb(ours["anon_kb"] - ours["baseline_anon_kb"]) / size_mb
     verdict = "ok" if anon < 1 else "ABOVE TARGET"
     lines.append(
         f"beamio peak memory / file size = {anon:.2f} anonymous ({above:.2f} above imports),"
@@ -378,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         verify(options.child_verify, options.verify_every)
         return 0
 
-    print(machine())
+    print(machine(("numpy", "beamio", "beamio-spec", "silx", "spec2nexus"), ("core", "plugins/spec")))
     workdir = None
     path = options.file
     if path is None:
@@ -400,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         results = [measure(tool, path, options) for tool in options.tools.split(",")]
 
         check, _, _ = run_child(
-            ["--child-verify", str(path), "--verify-every", str(options.verify_every)], options.budget
+            SCRIPT, ["--child-verify", str(path), "--verify-every", str(options.verify_every)], options.budget
         )
         print()
         for line in report(results, size_mb):
@@ -415,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("  " + problem)
         if options.profile:
             print("\nprofile of one beamio full read (stderr):", flush=True)
-            run_child(["--child", "beamio", str(path), "--profile"], options.budget)
+            run_child(SCRIPT, ["--child", "beamio", str(path), "--profile"], options.budget)
     finally:
         if workdir is not None and not options.keep:
             path.unlink(missing_ok=True)
