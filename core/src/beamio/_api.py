@@ -288,7 +288,7 @@ def write(
     writer = registry.writer_class(entry)(
         entry.spec, **_options(active, "writer_options", entry.spec.name, options)
     )
-    appending = bool(writer.options.get("append"))
+    appending = bool(writer.settings.get("append"))
     if appending and not entry.spec.capabilities.append:
         raise UnsupportedOperation(f"format {entry.spec.name!r} cannot append to a file")
     if os.path.exists(target) and not (overwrite or appending):
@@ -298,7 +298,7 @@ def write(
         os.path.exists(p) and os.path.samefile(p, target) for p in source.paths
     ):
         raise TargetExistsError(f"{target} is a file being read; beamio never writes over its input")
-    view = _adjusted(registry, source, entry, writer.options)
+    view = _adjusted(registry, source, entry, writer.settings)
     # Appending writes the old content and the new into a temporary file too, renamed into
     # place: a reader sees the file before or after, never half a scan.
     with atomic_target(target, overwrite=overwrite or appending) as destination:
@@ -359,7 +359,7 @@ def convert(
     writer = registry.writer_class(entry)(
         entry.spec, **_options(active, "writer_options", entry.spec.name, options)
     )
-    if os.path.exists(dst) and not (overwrite or writer.options.get("append")):
+    if os.path.exists(dst) and not (overwrite or writer.settings.get("append")):
         raise TargetExistsError(f"{os.fspath(dst)} exists; pass overwrite=True (--overwrite) to replace it")
     with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
         return write(

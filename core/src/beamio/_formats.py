@@ -25,7 +25,10 @@ class _Options:
 
     def __init__(self, spec: FormatSpec, **options: Any) -> None:
         self.spec = spec
-        self.options = validate_options(self.all_options(), options, f"{spec.name} {self._role}")
+        #: The option values of this reader or writer (``options`` declares them, on the class).
+        self.settings: dict[str, Any] = validate_options(
+            self.all_options(), options, f"{spec.name} {self._role}"
+        )
 
     @classmethod
     def all_options(cls) -> dict[str, Option]:
@@ -35,7 +38,7 @@ class _Options:
     @property
     def strict(self) -> bool:
         """Whether the strict option is on."""
-        return bool(self.options.get("strict"))
+        return bool(self.settings.get("strict"))
 
 
 class FormatReader(_Options, abc.ABC):

@@ -213,7 +213,7 @@ class FabioWriter(FormatWriter):
             kind.write(path, (self._frame(kind, ds, frame, said) for ds, stack in stacks for frame in stack))
 
     def _kind(self, path: Path) -> _Kind:
-        chosen = self.options.get("fabio_format")
+        chosen = self.settings.get("fabio_format")
         if isinstance(chosen, str):
             return _KINDS[chosen]
         name = path.name.lower()

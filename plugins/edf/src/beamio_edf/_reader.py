@@ -333,7 +333,7 @@ class EdfReader(FormatReader):
     def read(self, source: Source) -> File:
         """Index the frames from their headers; data is read frame by frame on access."""
         paths = list(source.paths)
-        if self.options["series"] and len(paths) == 1:
+        if self.settings["series"] and len(paths) == 1:
             paths = series_siblings(paths[0])
         series = len(paths) > 1
         source.paths = tuple(paths)

@@ -124,7 +124,7 @@ class EdfWriter(FormatWriter):
         first = 1
         written = 0
         with open(target.temp, "wb") as out:
-            if self.options["append"] and target.path.exists():
+            if self.settings["append"] and target.path.exists():
                 first += _complete_frames(target.path)
                 with open(target.path, "rb") as old:
                     shutil.copyfileobj(old, out)
@@ -166,12 +166,12 @@ class EdfWriter(FormatWriter):
         )
 
     def _frame(self, header: Header, data: np.ndarray, image: int, extra: dict[str, str]) -> bytes:
-        order = self.options["byte_order"] or header.get_str("ByteOrder", "").strip() or _NATIVE
+        order = self.settings["byte_order"] or header.get_str("ByteOrder", "").strip() or _NATIVE
         if order not in _ORDERS:
             order = _NATIVE
         dtype = data.dtype.newbyteorder(_ORDERS[order])
         raw = np.ascontiguousarray(data, dtype=dtype).tobytes()
-        kind = self.options["compression"] or _FROM_SOURCE.get(
+        kind = self.settings["compression"] or _FROM_SOURCE.get(
             header.get_str("Compression", "").strip().lower()
         )
         kind = None if kind == "none" else kind
@@ -190,7 +190,7 @@ class EdfWriter(FormatWriter):
             values["Compression"] = _COMPRESSION_NAMES[kind]
         if "EDF_BinarySize" in header:
             values["EDF_BinarySize"] = len(block)
-        if not self.options["append"]:  # a copy keeps the source's numbering; an append counts on
+        if not self.settings["append"]:  # a copy keeps the source's numbering; an append counts on
             if "HeaderID" in header and header.get_str("HeaderID").strip().startswith("EH:"):
                 values["HeaderID"] = header.get_str("HeaderID").strip()
             if "Image" in header:

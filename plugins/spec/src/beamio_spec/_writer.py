@@ -49,7 +49,7 @@ class SpecWriter(FormatWriter):
 
     def write(self, file: File, target: Target) -> None:
         """Write (or, with append, copy and extend) the SPEC file in ``target.temp``."""
-        appending = bool(self.options["append"]) and target.path.exists()
+        appending = bool(self.settings["append"]) and target.path.exists()
         next_number = 1
         with open(target.temp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as out:
             if appending:
