@@ -51,6 +51,8 @@ def test_info_on_a_path_inside_the_file(
     assert "array shape=(3,) dtype=float64" in out and "12." in out
     assert main(["info", f"{toy_file}::/1"], registry=toy_registry) == 0
     assert "measurement" in capsys.readouterr().out
+    assert main(["info", f"{toy_file}::/1/frames[2, 1, :2]"], registry=toy_registry) == 0
+    assert capsys.readouterr().out == "array([15., 16.])\n"
 
 
 def test_problems_with_a_file_exit_1_with_one_message(

@@ -94,6 +94,12 @@ def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     with open_(url.file, args.format, registry=registry, profile=args.profile) as file:
         if url.inner is not None:
             node = file[url.inner]
+            if url.index is not None and hasattr(node, "shape"):
+                import numpy as np
+
+                with np.printoptions(threshold=200):
+                    out.write(f"{np.asarray(node[url.index])!r}\n")
+                return 0
             _describe_node(node if not hasattr(node, "tree") else node.tree, out)
             return 0
         accepted = next((c for c in file.detection.candidates if c.outcome == "accepted"), None)
