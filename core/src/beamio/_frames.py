@@ -10,7 +10,7 @@ import numpy as np
 
 from ._guard import Guard
 from ._header import Header
-from ._lazy import BasicKey, LazyArray, basic_shape
+from ._lazy import BasicKey, LazyArray, as_lazy_array, basic_shape
 from .errors import FormatError
 
 __all__ = ["Frame", "FrameStack"]
@@ -25,7 +25,7 @@ class Frame:
     """
 
     index: int
-    array: LazyArray = attrs.field(converter=LazyArray.from_array)
+    array: LazyArray = attrs.field(converter=as_lazy_array)
     _header: Header | Callable[[], Header] = attrs.field(factory=Header, alias="header")
     source: str | None = None
 
@@ -166,7 +166,8 @@ class FrameStack(LazyArray):
         frame_shape = self.shape[1:]
 
         def read(key: BasicKey) -> np.ndarray:
-            return self[(i, *key)]
+            index = (i, *key)
+            return self[index]
 
         return Frame(i, LazyArray(frame_shape, self.dtype, read, guard=self._guard), header)
 

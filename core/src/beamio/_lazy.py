@@ -10,7 +10,7 @@ import numpy as np
 
 from ._guard import Guard
 
-__all__ = ["ArraySource", "BasicKey", "LazyArray", "normalize_index"]
+__all__ = ["ArraySource", "BasicKey", "LazyArray", "as_lazy_array", "normalize_index"]
 
 #: A key of ints and positive-step slices, one per axis, as a read function receives it.
 BasicKey = tuple[Union[int, slice], ...]
@@ -20,8 +20,11 @@ ReadFunction = Callable[[BasicKey], np.ndarray]
 class ArraySource(Protocol):
     """Anything with shape, dtype and basic slicing: numpy arrays, memmaps, h5py datasets."""
 
-    shape: tuple[int, ...]
-    dtype: Any
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def dtype(self) -> Any: ...
 
     def __getitem__(self, key: Any) -> Any: ...
 
@@ -262,3 +265,8 @@ class LazyArray:
             raise ImportError("to_dask() needs dask: pip install 'beamio[dask]'") from error
         meta = np.empty((0,) * self.ndim, self._dtype)
         return da.from_array(self, chunks=chunks, meta=meta, asarray=False, fancy=False)
+
+
+def as_lazy_array(value: Any) -> LazyArray:
+    """An attrs converter: anything array-like as a LazyArray (a LazyArray as itself)."""
+    return LazyArray.from_array(value)

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from ._convert import as_tuple
 from ._diagnostics import Diagnostics
 from ._guard import Guard
 from ._header import Header
@@ -103,7 +104,7 @@ class Source:
     diagnostics: Diagnostics = attrs.field(default=None)
     guard: Guard = attrs.field(default=None)
     #: The files of a series (a glob or %-pattern opened as one); ``(path,)`` for one file.
-    paths: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    paths: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     _handles: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -124,7 +125,7 @@ class Source:
         if self.compression is None:
             handle: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 - closed with the File
         else:
-            opener = next(o for n, _, o in _COMPRESSIONS.values() if n == self.compression)
+            opener: Any = next(o for n, _, o in _COMPRESSIONS.values() if n == self.compression)
             handle = opener(self.path, "rb")
         self._handles.enter_context(handle)
         return handle

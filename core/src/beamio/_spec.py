@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from ._convert import as_tuple
 from ._source import Head
 
 __all__ = ["Capabilities", "FormatSpec", "Signature"]
@@ -64,7 +65,7 @@ class Signature:
     """
 
     magic: bytes | None = attrs.field(default=None, converter=_to_bytes)
-    offsets: tuple[int, ...] = attrs.field(default=(0,), converter=tuple)
+    offsets: tuple[int, ...] = attrs.field(default=(0,), converter=as_tuple)
     regex: re.Pattern[bytes] | None = attrs.field(default=None, converter=_to_regex)
     score: int = 100
     description: str = ""
@@ -139,7 +140,7 @@ class FormatSpec:
     extensions: tuple[str, ...] = attrs.field(default=(), converter=_extensions)
     signatures: tuple[Signature, ...] = attrs.field(
         default=(),
-        converter=tuple,
+        converter=as_tuple,
         validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Signature)),
     )
     capabilities: Capabilities = attrs.field(
@@ -150,7 +151,7 @@ class FormatSpec:
     install_hint: str = ""
     priority: int = 0
     guess: bool = True
-    replaces: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    replaces: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         caps = self.capabilities

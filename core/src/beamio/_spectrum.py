@@ -7,8 +7,9 @@ from typing import Any, Union
 import attrs
 import numpy as np
 
+from ._convert import as_tuple
 from ._header import Header
-from ._lazy import LazyArray
+from ._lazy import LazyArray, as_lazy_array
 
 __all__ = ["Calibration", "Roi", "Spectrum"]
 
@@ -59,14 +60,14 @@ class Spectrum:
     value per point; ``energy`` applies the calibration to the channels.
     """
 
-    counts: LazyArray = attrs.field(converter=LazyArray.from_array)
+    counts: LazyArray = attrs.field(converter=as_lazy_array)
     channels_: np.ndarray | None = attrs.field(default=None, converter=_channels, alias="channels")
     calibration: Calibration = attrs.field(factory=Calibration)
     preset_time: Times = None
     live_time: Times = None
     real_time: Times = None
     start_time: str | None = None
-    rois: tuple[Roi, ...] = attrs.field(default=(), converter=tuple)
+    rois: tuple[Roi, ...] = attrs.field(default=(), converter=as_tuple)
     header: Header = attrs.field(factory=Header)
 
     @property

@@ -167,7 +167,7 @@ def _follow(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             if new_scan:
                 out.write(f"#S {ds.key}  {ds.title}\n#L " + "  ".join(columns) + "\n")
             points = len(next(iter(columns.values()))) if len(columns) else 0
-            table = np.column_stack([np.asarray(v) for v in columns.values()]) if points else []
+            table: Any = np.column_stack([np.asarray(v) for v in columns.values()]) if points else []
             for row in table[seen.get(ds.key, 0) :]:
                 out.write(" ".join(repr(float(v)) for v in row) + "\n")
             seen[ds.key] = points

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 __all__ = ["byte_order", "dtype_of", "edf_type_name"]
@@ -66,7 +68,7 @@ def dtype_of(name: str, order: str) -> np.dtype:
     return np.dtype(code).newbyteorder(byte_order(order))
 
 
-def byte_order(order: str) -> str:
+def byte_order(order: str) -> Literal["<", ">"]:
     """``LowByteFirst`` → ``<``, ``HighByteFirst`` → ``>``; ValueError otherwise."""
     spelled = order.strip().lower()
     if spelled in ("lowbytefirst", "little", "littleendian"):

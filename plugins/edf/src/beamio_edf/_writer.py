@@ -8,7 +8,7 @@ import shutil
 import sys
 import zlib
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from ._types import dtype_of, edf_type_name
 __all__ = ["EdfWriter"]
 
 _BLOCK = 512
-_ORDERS = {"LowByteFirst": "<", "HighByteFirst": ">"}
+_ORDERS: dict[str, Literal["<", ">"]] = {"LowByteFirst": "<", "HighByteFirst": ">"}
 _NATIVE = "LowByteFirst" if sys.byteorder == "little" else "HighByteFirst"
 _COMPRESSION_NAMES = {"gzip": "gzip", "zlib": "zlib", "bzip2": "bzip2"}
 # The keys whose values follow from the data, in the order a new header lists them.

@@ -24,7 +24,7 @@ _DERIVED = ("S", "N", "L")
 
 
 def _is_spec_line(entry: HeaderEntry) -> bool:
-    return bool(entry.raw) and entry.raw.startswith("#")
+    return entry.raw is not None and entry.raw.startswith("#")
 
 
 def _generated(entry: HeaderEntry) -> str:
@@ -63,7 +63,7 @@ class SpecWriter(FormatWriter):
                 later, motors = self._file_header(file, out, target)
             for i, ds in enumerate(file.datasets):
                 for entry in later.get(i, []):
-                    out.write(entry.raw + "\n" if _is_spec_line(entry) else _generated(entry) + "\n")
+                    out.write(_raw_or_generated(entry) + "\n")
                 number = next_number + i if appending else _number_of(ds.key, i + 1)
                 self._scan(ds, number, motors, out)
 
@@ -87,7 +87,7 @@ class SpecWriter(FormatWriter):
                 for n in range(0, len(motors), _PER_LINE):
                     out.write(f"#O{n // _PER_LINE} " + "  ".join(motors[n : n + _PER_LINE]) + "\n")
         for entry in first:
-            out.write((entry.raw if _is_spec_line(entry) else _generated(entry)) + "\n")
+            out.write(_raw_or_generated(entry) + "\n")
         return later, motors
 
     # -- one scan --------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ class SpecWriter(FormatWriter):
 
 
 def _raw_or_generated(entry: HeaderEntry) -> str:
-    return entry.raw if _is_spec_line(entry) and entry.raw is not None else _generated(entry)
+    return entry.raw if entry.raw is not None and entry.raw.startswith("#") else _generated(entry)
 
 
 def _labels_read_as(header: Header, width: int) -> list[str]:
