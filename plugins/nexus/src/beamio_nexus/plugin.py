@@ -2,15 +2,21 @@
 
 The spec's signatures live in the core (`beamio.known_format("nexus")`) so that
 beamio alone can recognise these files and say which distribution reads them.
-This version registers the format for detection; its reader and writer are
-not written yet, so the spec declares no read or write capability.
+This version reads (the file's tree, entries, counters, positioners, image
+stacks); the writer is not written yet.
 """
 
 from __future__ import annotations
 
-from beamio import FormatSpec, hookimpl, known_format
+import attrs
 
-FORMAT: FormatSpec = known_format("nexus")
+from beamio import Capabilities, FormatSpec, hookimpl, known_format
+
+FORMAT: FormatSpec = attrs.evolve(
+    known_format("nexus"),
+    capabilities=Capabilities(read=True, write=False, multi_frame=True, lazy=True),
+    reader="beamio_nexus._reader:NexusReader",
+)
 
 
 @hookimpl
