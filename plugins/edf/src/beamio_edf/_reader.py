@@ -24,6 +24,7 @@ from beamio import (
     Head,
     Header,
     LazyArray,
+    LazyMapping,
     NotThisFormat,
     Option,
     Source,
@@ -43,10 +44,13 @@ _MAX_DIM = 1 << 31
 
 
 # The keys the index needs; the rest of a header is parsed when someone asks for it.
-_NEEDED = frozenset(
-    b"Dim_1 Dim_2 Dim_3 DataType ByteOrder Size EDF_BinarySize Compression HeaderID EDF_DataBlockID"
-    b" motor_mne motor_pos counter_mne counter_pos".split()
-)
+_NEEDED = {
+    name: name.decode()
+    for name in (
+        b"Dim_1 Dim_2 Dim_3 DataType ByteOrder Size EDF_BinarySize Compression HeaderID EDF_DataBlockID"
+        b" motor_mne motor_pos counter_mne counter_pos"
+    ).split()
+}
 
 
 class _Keys(dict):  # type: ignore[type-arg]
@@ -56,9 +60,9 @@ class _Keys(dict):  # type: ignore[type-arg]
         super().__init__()
         for piece in text.split(b";"):
             key, sep, value = piece.partition(b"=")
-            name = key.strip().lstrip(b"{").strip()
-            if sep and name in _NEEDED and name.decode() not in self:
-                self[name.decode()] = value.strip().decode("utf-8", "surrogateescape")
+            name = _NEEDED.get(key.strip(b" \t\r\n{"))
+            if name is not None and sep and name not in self:
+                self[name] = value.strip().decode("utf-8", "surrogateescape")
         self.origin = origin
 
     def get_str(self, key: str, default: Any = "") -> str:
@@ -413,8 +417,11 @@ def _dataset(
     ]
     stack = FrameStack.from_frames(frames, name="image", guard=source.guard)
     first = frames[0].header
-    positioners = _per_frame(run, "motor_mne", "motor_pos", source, scalar_when_single=True)
-    counters = _per_frame(run, "counter_mne", "counter_pos", source, scalar_when_single=False)
+    # Motors are read from the headers when first asked for (counters are columns, listed at once).
+    positioners = LazyMapping(
+        lambda: _per_frame(run, "motor_mne", "motor_pos", log, scalar_when_single=True), guard=source.guard
+    )
+    counters = _per_frame(run, "counter_mne", "counter_pos", log, scalar_when_single=False)
     return Dataset(
         key,
         first.get_str("title", ""),
@@ -426,7 +433,7 @@ def _dataset(
     )
 
 
-def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, source: Source,
+def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, log: Diagnostics,
                *, scalar_when_single: bool) -> dict[str, Any]:  # fmt: skip
     """motor_mne/motor_pos (counter_mne/counter_pos) of each frame: name → value, or → array over frames."""
     table: dict[str, list[float]] = {}
@@ -438,16 +445,14 @@ def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, source: So
         names = header.get_str(names_key).split()
         texts = header.get_str(values_key).split()
         if len(names) != len(texts):
-            source.diagnostics.report(
+            log.report(
                 f"{names_key} names {len(names)}, {values_key} gives {len(texts)} values", frame=info.index
             )
         for name, text in zip(names, texts, strict=False):
             try:
                 value = float(text)
             except ValueError:
-                source.diagnostics.report(
-                    f"{values_key} value {text!r} of {name} is not a number", frame=info.index
-                )
+                log.report(f"{values_key} value {text!r} of {name} is not a number", frame=info.index)
                 value = nan
             if name not in table:
                 table[name] = [nan] * len(run)
