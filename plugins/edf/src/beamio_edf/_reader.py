@@ -33,13 +33,10 @@ from beamio import (
 )
 
 from ._header import find_header, parse_header
-from ._types import dtype_of
+from ._types import COMPRESSIONS, NO_COMPRESSION, dtype_of
 
 __all__ = ["EdfReader", "FrameInfo", "index_frames"]
 
-_NO_COMPRESSION = {"", "none", "nocompression", "no"}
-_COMPRESSIONS = {"gzip": "gzip", "gzipcompression": "gzip", "zlib": "zlib", "zcompression": "zlib",
-                 "bzip2": "bzip2", "bz2": "bzip2", "bzip2compression": "bzip2"}  # fmt: skip
 _MAX_DIM = 1 << 31
 
 
@@ -98,17 +95,22 @@ class FrameInfo:
         return parse_header(self.text, f"{self.path}, frame {self.index}")
 
 
+def _integer(header: _Keys, key: str, index: int, path: str, offset: int) -> int:
+    """An integer key of frame ``index``'s header; a FormatError naming key, value, file and place."""
+    try:
+        return header.get_int(key)
+    except FormatError:
+        raise FormatError(
+            f"{key} = {header[key]!r} is not an integer", path, offset=offset, frame=index
+        ) from None
+
+
 def _dims(header: _Keys, index: int, path: str, offset: int) -> tuple[int, ...]:
     dims = []
     for key in ("Dim_1", "Dim_2", "Dim_3"):
         if key not in header:
             break
-        try:
-            value = header.get_int(key)
-        except FormatError:
-            raise FormatError(
-                f"{key} = {header[key]!r} is not an integer", path, offset=offset, frame=index
-            ) from None
+        value = _integer(header, key, index, path, offset)
         if not 0 < value < _MAX_DIM:
             raise FormatError(f"{key} = {value} is not a usable size", path, offset=offset, frame=index)
         dims.append(value)
@@ -128,22 +130,17 @@ def _interpret(header: _Keys, index: int, path: str, offset: int, log: Diagnosti
     except ValueError as error:
         raise FormatError(str(error), path, offset=offset, frame=index) from None
     compression_text = header.get_str("Compression", "").strip().lower()
-    if compression_text in _NO_COMPRESSION:
+    if compression_text in NO_COMPRESSION:
         compression = None
-    elif compression_text in _COMPRESSIONS:
-        compression = _COMPRESSIONS[compression_text]
+    elif compression_text in COMPRESSIONS:
+        compression = COMPRESSIONS[compression_text]
     else:
         raise FormatError(f"unknown Compression {header['Compression']!r}", path, offset=offset, frame=index)
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow, whatever the header says
     size_key = "EDF_BinarySize" if "EDF_BinarySize" in header else "Size" if "Size" in header else None
     size = expected
     if size_key is not None:
-        try:
-            size = header.get_int(size_key)
-        except FormatError:
-            raise FormatError(
-                f"{size_key} = {header[size_key]!r} is not an integer", path, offset=offset, frame=index
-            ) from None
+        size = _integer(header, size_key, index, path, offset)
         if size < 0:
             raise FormatError(f"{size_key} = {size} is negative", path, offset=offset, frame=index)
     if compression is not None:

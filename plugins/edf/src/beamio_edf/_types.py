@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["byte_order", "dtype_of", "edf_type_name"]
+__all__ = ["COMPRESSIONS", "NO_COMPRESSION", "byte_order", "dtype_of", "edf_type_name"]
 
 # The names of the EDF table first (the names the writer uses), then the spellings found in files.
 _TYPES: dict[str, str] = {
@@ -54,6 +54,12 @@ _BY_SPELLING = {name.lower(): code for name, code in _TYPES.items()}
 _WRITE_NAMES = {"i1": "SignedByte", "u1": "UnsignedByte", "i2": "SignedShort", "u2": "UnsignedShort",
                 "i4": "SignedInteger", "u4": "UnsignedInteger", "i8": "Signed64", "u8": "Unsigned64",
                 "f4": "FloatValue", "f8": "DoubleValue"}  # fmt: skip
+
+
+#: Compression key values (lower case) → the codec of a data block; the values meaning none.
+COMPRESSIONS = {"gzip": "gzip", "gzipcompression": "gzip", "zlib": "zlib", "zcompression": "zlib",
+                "bzip2": "bzip2", "bz2": "bzip2", "bzip2compression": "bzip2"}  # fmt: skip
+NO_COMPRESSION = frozenset({"", "none", "nocompression", "no"})
 
 
 def dtype_of(name: str, order: str) -> np.dtype:

@@ -15,7 +15,7 @@ import numpy as np
 from beamio import Dataset, Diagnostics, File, FormatWriter, Header, HeaderEntry, Option, Target
 from beamio.errors import FormatError, UnsupportedOperation
 
-from ._types import dtype_of, edf_type_name
+from ._types import COMPRESSIONS, dtype_of, edf_type_name
 
 __all__ = ["EdfWriter"]
 
@@ -27,8 +27,6 @@ _COMPRESSION_NAMES = {"gzip": "gzip", "zlib": "zlib", "bzip2": "bzip2"}
 _MANDATORY = ("HeaderID", "Image", "ByteOrder", "DataType", "Dim_1", "Dim_2", "Dim_3", "Size")
 # Keys that describe the data block: kept only while they are still true of it.
 _DATA_KEYS = frozenset({*_MANDATORY, "EDF_BinarySize", "EDF_HeaderSize", "Compression"})
-_FROM_SOURCE = {"gzip": "gzip", "gzipcompression": "gzip", "zlib": "zlib", "zcompression": "zlib",
-                "bzip2": "bzip2", "bz2": "bzip2", "bzip2compression": "bzip2"}  # fmt: skip
 
 
 def _compress(data: bytes, kind: str) -> bytes:
@@ -171,7 +169,7 @@ class EdfWriter(FormatWriter):
             order = _NATIVE
         dtype = data.dtype.newbyteorder(_ORDERS[order])
         raw = np.ascontiguousarray(data, dtype=dtype).tobytes()
-        kind = self.settings["compression"] or _FROM_SOURCE.get(
+        kind = self.settings["compression"] or COMPRESSIONS.get(
             header.get_str("Compression", "").strip().lower()
         )
         kind = None if kind == "none" else kind
