@@ -41,6 +41,13 @@ class _RefusesLate(ToyReader):
         raise NotThisFormat("the second line is not what I want", source.path)
 
 
+def _rival(name: str, reader: str) -> FormatSpec:
+    """A format that claims TOY files just as TOY does, ranked before it."""
+    return FormatSpec(
+        name, reader=f"{__name__}:{reader}", signatures=toy.SPEC.signatures, extensions=".toy", priority=5
+    )
+
+
 def _with(*specs: FormatSpec) -> Registry:
     return Registry(plugins=[toy, StaticPlugin(specs)], entry_points=False)
 
@@ -93,13 +100,7 @@ def test_no_format_matched_carries_the_report(toy_registry: Registry, tmp_path: 
 
 
 def test_a_late_refusal_moves_on_to_the_next_candidate(toy_file: Path) -> None:
-    first = FormatSpec(
-        "eager",
-        reader=f"{__name__}:_RefusesLate",
-        signatures=toy.SPEC.signatures,
-        extensions=".toy",
-        priority=5,
-    )
+    first = _rival("eager", "_RefusesLate")
     registry = _with(first)
     with registry.open(toy_file) as file:
         assert file.format == "toy"
@@ -108,24 +109,12 @@ def test_a_late_refusal_moves_on_to_the_next_candidate(toy_file: Path) -> None:
 
 
 def test_a_bug_in_a_reader_surfaces_with_the_plugin(toy_file: Path) -> None:
-    buggy = FormatSpec(
-        "buggy",
-        reader=f"{__name__}:_BuggyReader",
-        signatures=toy.SPEC.signatures,
-        extensions=".toy",
-        priority=5,
-    )
+    buggy = _rival("buggy", "_BuggyReader")
     with pytest.raises(
         PluginFailed, match=r"StaticPlugin#1: the buggy reader failed on .*sample\.toy: KeyError"
     ):
         _with(buggy).open(toy_file)
-    wrong = FormatSpec(
-        "wrong",
-        reader=f"{__name__}:_WrongResult",
-        signatures=toy.SPEC.signatures,
-        extensions=".toy",
-        priority=5,
-    )
+    wrong = _rival("wrong", "_WrongResult")
     with pytest.raises(PluginFailed, match=r"the wrong reader returned dict, not a beamio\.File"):
         _with(wrong).open(toy_file)
 
