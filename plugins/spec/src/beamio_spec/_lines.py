@@ -8,6 +8,8 @@ import attrs
 
 from beamio import HeaderEntry
 
+from . import _compiled
+
 __all__ = ["Block", "header_entry", "split_block"]
 
 _CODE = re.compile(rb"#(\S*)[ \t]?")
@@ -60,6 +62,20 @@ class Block:
 
 def split_block(data: bytes, first_line: int) -> Block:
     """Sort the lines of ``data``: ``#`` lines, ``@`` MCA spectra (continued by a final backslash), rows."""
+    compiled = _compiled.module()
+    if compiled is None:
+        return split_block_python(data, first_line)
+    headers, rows, row_lines, spectra = compiled.split_block(data, first_line)
+    block = Block(
+        [header_entry(line, row) for line, _, row in headers], [n for _, n, _ in headers], rows, row_lines
+    )
+    for mca_id, number, values in spectra:
+        block.spectra.setdefault(mca_id, []).append((number, values))
+    return block
+
+
+def split_block_python(data: bytes, first_line: int) -> Block:
+    """:func:`split_block` in Python alone (the compiled one's twin)."""
     block = Block()
     position, line = 0, first_line
     for match in _SPECTRUM.finditer(data):

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["format_column", "format_number", "parse_block", "parse_token"]
+from . import _compiled
+
+__all__ = ["format_column", "format_number", "parse_block", "parse_rows", "parse_token"]
 
 
 _SPACE = np.zeros(256, np.bool_)
@@ -66,6 +68,30 @@ def parse_block(lines: Sequence[bytes]) -> np.ndarray | None:
             return np.fromstring(text, sep=" ")
         except ValueError:
             return None
+
+
+def parse_rows_python(lines: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`parse_rows` with numpy alone (the compiled one's twin)."""
+    counts = np.array([len(line.split()) for line in lines], dtype=np.int64)
+    values = parse_block(lines)
+    if values is None or values.size != counts.sum():
+        return None
+    return values, counts
+
+
+def parse_rows(lines: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every number of ``lines`` as one float64 array, and how many each line holds.
+
+    None when a token is not a number (``1O01``, ``None``): the caller's lenient rules
+    take over. Numbers are exact (correctly rounded, as ``float()`` reads them).
+    """
+    compiled = _compiled.module()
+    if compiled is None:
+        return parse_rows_python(lines)
+    parsed = compiled.parse_rows(lines if isinstance(lines, list) else list(lines))
+    if parsed is None:
+        return None
+    return np.frombuffer(parsed[0], np.float64), np.frombuffer(parsed[1], np.int64)
 
 
 def parse_token(token: bytes) -> float | None:

@@ -97,11 +97,13 @@ class _State:
         self._lines: dict[int, int] = {0: 1}
         self._offsets: list[int] = [0]
         self._logs: dict[str, Diagnostics] = {}
+        self._file_headers: dict[int, tuple[HeaderEntry, ...]] = {}
         self._identity = _identity(source.path)
 
     # -- index -------------------------------------------------------------------------------
     def reindex(self) -> None:
         self.index = build_index(self.content)
+        self._file_headers = {}
         self.keys = []
         self._orders = {}
         for start, _ in self.index.scans if self.index.scans else []:
@@ -165,8 +167,10 @@ class _State:
         """The lines of the file header governing a scan (its #O, #o, #J, #j, #H …)."""
         if governing < 0:
             return ()
-        start, end = self.index.headers[governing]
-        return tuple(split_block(bytes(self.content[start:end]), 1).entries)
+        if governing not in self._file_headers:
+            start, end = self.index.headers[governing]
+            self._file_headers[governing] = tuple(split_block(bytes(self.content[start:end]), 1).entries)
+        return self._file_headers[governing]
 
     def file_header(self) -> Header:
         """Every file-header line; those of later blocks say (``row``) how many scans precede them."""

@@ -23,7 +23,7 @@ from beamio import (
 )
 
 from ._lines import Block, split_block
-from ._numbers import parse_block, parse_token
+from ._numbers import parse_rows, parse_token
 
 __all__ = ["ScanSource", "build_scan", "fit_labels", "split_labels", "unique_names"]
 
@@ -146,10 +146,9 @@ def _columns(
 ) -> dict[str, np.ndarray]:
     rows = block.rows
     table = None
-    if rows and all(len(r.split()) == width for r in rows):
-        values = parse_block(rows)
-        if values is not None and values.size == width * len(rows):
-            table = values.reshape(len(rows), width)
+    parsed = parse_rows(rows) if rows else None
+    if parsed is not None and bool(np.all(parsed[1] == width)):
+        table = parsed[0].reshape(len(rows), width)
     if table is None:
         table = _lenient_table(block, width, source)
     names = fit_labels(labels, width, header)[0]
@@ -359,9 +358,9 @@ def _spectra_reader(spectra: list[tuple[int, bytes]], n: int, mca_id: str, sourc
 
 
 def _parse_spectra(spectra: list[tuple[int, bytes]], n: int, mca_id: str, source: ScanSource) -> np.ndarray:
-    values = parse_block([text for _, text in spectra])
-    if values is not None and values.size == n * len(spectra):
-        return values.reshape(len(spectra), n)
+    parsed = parse_rows([text for _, text in spectra])
+    if parsed is not None and bool(np.all(parsed[1] == n)):
+        return parsed[0].reshape(len(spectra), n)
     table = np.full((len(spectra), n), np.nan)
     for i, (line, text) in enumerate(spectra):
         tokens = text.split()
