@@ -241,3 +241,34 @@ def test_reading_a_closed_stack_names_the_file() -> None:
         stack[0]
     with pytest.raises(ClosedFileError, match=r"stack\.edf is closed"):
         frame.array.read()
+
+
+# -- from_reader: frames made on demand -------------------------------------------------
+def test_from_reader_makes_a_frame_only_when_it_is_used() -> None:
+    files = [CountingFrame(i) for i in range(6)]
+    made: list[int] = []
+
+    def frame_of(i: int) -> Frame:
+        made.append(i)
+        return files[i].frame
+
+    stack = FrameStack.from_reader(6, frame_of, (4, 5), np.uint16, name="pilatus")
+    assert stack.shape == (6, 4, 5) and stack.dtype == np.uint16 and made == []
+    np.testing.assert_array_equal(stack[4, 1], files[4].data[1])
+    np.testing.assert_array_equal(stack[1:4:2, :, 0], [files[1].data[:, 0], files[3].data[:, 0]])
+    assert made == [4, 1, 3] and reads(files) == [0, 1, 0, 1, 1, 0]
+    assert stack.frame(-1).header["Image"] == "5" and made == [4, 1, 3, 5]
+    stack.frame(4)
+    assert made == [4, 1, 3, 5]  # made once
+    np.testing.assert_array_equal(np.asarray(stack), [f.data for f in files])
+    assert sorted(made) == list(range(6))
+
+
+def test_from_reader_refuses_a_frame_of_another_shape_when_it_is_made() -> None:
+    files = [CountingFrame(0), CountingFrame(1, shape=(5, 4))]
+    stack = FrameStack.from_reader(2, lambda i: files[i].frame, (4, 5), np.uint16)
+    np.testing.assert_array_equal(stack[0], files[0].data)
+    with pytest.raises(FormatError) as caught:
+        stack[1]
+    assert caught.value.file == "series_0001.edf"
+    assert "frame 0 is (5, 4) uint16, but the stack's frames are (4, 5) uint16" in str(caught.value)

@@ -56,6 +56,38 @@ class Frame:
         return self.array.__array__(dtype)
 
 
+class _Frames(Sequence[Frame]):
+    """The frames of a stack, each made when first used (:meth:`FrameStack.from_reader`)."""
+
+    def __init__(self, count: int, frame_of: Callable[[int], Frame], shape: tuple[int, ...], dtype: np.dtype):
+        self._frame_of = frame_of
+        self._shape = shape
+        self._dtype = dtype
+        self._made: list[Frame | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def frame(self, i: int) -> Frame:
+        """Frame ``i`` (0 ≤ i < len), made now if it was not yet."""
+        found = self._made[i]
+        if found is None:
+            found = self._made[i] = self._frame_of(i)
+            if found.shape != self._shape or found.dtype != self._dtype:
+                raise FormatError(
+                    f"frame {found.index} is {found.shape} {found.dtype}, but the stack's frames are"
+                    f" {self._shape} {self._dtype}",
+                    found.source,
+                    frame=found.index,
+                )
+        return found
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self.frame(j) for j in range(*i.indices(len(self)))]
+        return self.frame(range(len(self))[i])
+
+
 class FrameStack(LazyArray):
     """A lazy stack of frames: axis 0 counts frames, the other axes are a frame's.
 
@@ -117,6 +149,37 @@ class FrameStack(LazyArray):
             return out
 
         return cls((len(frames), *first.shape), first.dtype, read, frames=frames, name=name, guard=guard)
+
+    @classmethod
+    def from_reader(
+        cls,
+        count: int,
+        frame_of: Callable[[int], Frame],
+        shape: tuple[int, ...],
+        dtype: Any,
+        *,
+        name: str | None = "image",
+        guard: Guard | None = None,
+    ) -> FrameStack:
+        """``count`` frames of one ``shape`` and ``dtype``, each made by ``frame_of(i)`` when first used.
+
+        For readers that index many frames: opening costs no object per frame, and a
+        frame's :class:`Frame` (its header, its lazy array) exists once something
+        reads or asks for it. Every frame must have the stack's shape and dtype.
+        """
+        frames = _Frames(count, frame_of, tuple(shape), np.dtype(dtype))
+
+        def read(key: BasicKey) -> np.ndarray:
+            which, rest = key[0], key[1:]
+            if isinstance(which, int):
+                return frames.frame(which).array[rest]
+            picked = range(which.start, which.stop, which.step)
+            out = np.empty((len(picked), *basic_shape(rest)), dtype)
+            for slot, i in enumerate(picked):
+                frames.frame(i).array.read_into(rest, out[slot, ...])
+            return out
+
+        return cls((count, *shape), dtype, read, frames=frames, name=name, guard=guard)
 
     @classmethod
     def from_array(  # type: ignore[override]

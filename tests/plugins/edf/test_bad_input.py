@@ -369,3 +369,34 @@ def test_a_json_file_is_not_edf(tmp_path: Path) -> None:
     path = _write(tmp_path, "data.edf", b'{"name": "not an image", "values": [1, 2, 3]}\n')
     with pytest.raises(NotThisFormat):
         beamio.open(path, format="edf")
+
+
+def test_frames_of_one_layout_each_report_their_own_size_mismatch(tmp_path: Path) -> None:
+    # Frames whose layout keys agree are interpreted once; what was forgiven is still said per frame.
+    frames = _frames(3)
+    path = _write(
+        tmp_path,
+        "three.edf",
+        b"".join(_header(("Size", 16), Image=i + 1) + d.tobytes() for i, d in enumerate(frames)),
+    )
+    with beamio.open(path) as f:
+        for i in range(3):
+            assert_same(f["1.1"].frames[i], frames[i])
+        assert [(d.frame, d.offset) for d in f.diagnostics] == [(0, 0), (1, 536), (2, 1072)]
+        assert {d.message for d in f.diagnostics} == {
+            "Size = 16 but (3, 4) UnsignedShort takes 24 bytes; read 24"
+        }
+
+
+def test_a_bad_dim_after_good_frames_of_the_same_layout_is_still_found(tmp_path: Path) -> None:
+    frames = _frames(2)
+    path = _write(
+        tmp_path,
+        "late.edf",
+        _header(Image=1) + frames[0].tobytes() + _header(Image=2, Dim_1="x") + frames[1].tobytes(),
+    )
+    with beamio.open(path) as f:
+        assert len(f["1.1"].frames) == 1
+        assert [d.message for d in f.diagnostics] == [
+            "Dim_1 = 'x' is not an integer; frame 1 and those after it are left out"
+        ]

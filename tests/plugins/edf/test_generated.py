@@ -501,3 +501,41 @@ def test_a_written_header_is_padded_to_512_bytes(tmp_path: Path) -> None:
     end = text.index(b"}\n") + 2
     assert end == 1024 and text[end:] == data_bytes(data)
     assert [k for k, _ in static_keys(data)] == [k for k in fabio.open(str(tmp_path / "long.edf")).header][:7]
+
+
+def test_counter_names_are_known_before_any_value_is_read(tmp_path: Path) -> None:
+    frames = [
+        (frame_data("uint16", (3, 4), 0), {"counter_mne": "mon det", "counter_pos": "1000 7"}),
+        (
+            frame_data("uint16", (3, 4), 1),
+            {"counter_mne": "mon det I0", "counter_pos": "1001 8"},
+        ),  # I0: no value
+        (frame_data("uint16", (3, 4), 2), {"counter_mne": "mon I0", "counter_pos": "1002 x"}),
+    ]
+    fabio_write(tmp_path / "counters.edf", frames)
+    with beamio.open(tmp_path / "counters.edf") as f:
+        ds = f["1.1"]
+        assert list(ds.columns) == ["mon", "det", "I0"]
+        assert not ds.columns.loaded and not f.diagnostics  # names only: no value parsed yet
+        np.testing.assert_array_equal(ds.columns["mon"], [1000.0, 1001.0, 1002.0])
+        np.testing.assert_array_equal(ds.columns["det"], [7.0, 8.0, np.nan])
+        np.testing.assert_array_equal(ds.columns["I0"], [np.nan, np.nan, np.nan])
+        assert list(ds.columns) == ["mon", "det", "I0"]
+        assert [(d.frame, d.message) for d in f.diagnostics] == [
+            (1, "counter_mne names 3, counter_pos gives 2 values"),
+            (2, "counter_pos value 'x' of I0 is not a number"),
+        ]
+
+
+def test_opening_makes_no_frame_until_one_is_used(tmp_path: Path) -> None:
+    frames = [(frame_data("uint16", (3, 4), i), {"title": f"t{i}"}) for i in range(20)]
+    fabio_write(tmp_path / "many.edf", frames)
+    with beamio.open(tmp_path / "many.edf") as f:
+        stack = f["1.1"].frames
+        made = stack._frames._made  # type: ignore[union-attr]
+        assert sum(frame is not None for frame in made) == 1  # frame 0: the Dataset's header
+        np.testing.assert_array_equal(stack[5:7], [frames[5][0], frames[6][0]])
+        assert [i for i, frame in enumerate(made) if frame is not None] == [0, 5, 6]
+        assert stack.frame(12).header["title"] == "t12"
+        np.testing.assert_array_equal(np.asarray(stack), [d for d, _ in frames])
+        assert all(frame is not None for frame in made)

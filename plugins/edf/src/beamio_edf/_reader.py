@@ -119,8 +119,12 @@ def _dims(header: _Keys, index: int, path: str, offset: int) -> tuple[int, ...]:
     return tuple(reversed(dims))  # Dim_1 varies fastest: it is the last numpy axis
 
 
-def _interpret(header: _Keys, index: int, path: str, offset: int, log: Diagnostics) -> tuple[Any, ...]:
-    """Shape, dtype, data bytes, bytes the block occupies, and compression of one frame."""
+# The keys that decide a frame's layout: frames whose values agree are interpreted once.
+_LAYOUT = ("Dim_1", "Dim_2", "Dim_3", "DataType", "ByteOrder", "Compression", "EDF_BinarySize", "Size")
+
+
+def _interpret(header: _Keys, index: int, path: str, offset: int) -> tuple[Any, ...]:
+    """Shape, dtype, data bytes, bytes the block occupies, compression, and what was forgiven (or None)."""
     shape = _dims(header, index, path, offset)
     order = header.get_str("ByteOrder", "LowByteFirst")
     if "DataType" not in header:
@@ -144,15 +148,12 @@ def _interpret(header: _Keys, index: int, path: str, offset: int, log: Diagnosti
         if size < 0:
             raise FormatError(f"{size_key} = {size} is negative", path, offset=offset, frame=index)
     if compression is not None:
-        return shape, dtype, size, size, compression
+        return shape, dtype, size, size, compression, None
+    note = None
     if size != expected:
-        log.report(
-            f"{size_key} = {size} but {shape} {header['DataType']} takes {expected} bytes; read {expected}",
-            offset=offset,
-            frame=index,
-        )
+        note = f"{size_key} = {size} but {shape} {header['DataType']} takes {expected} bytes; read {expected}"
     # A block longer than its data (padding) is skipped whole; a Size too small is not believed.
-    return shape, dtype, expected, max(size, expected), None
+    return shape, dtype, expected, max(size, expected), None, note
 
 
 def _blank_to_end(read_at: Callable[[int, int], bytes], position: int, total: int) -> bool:
@@ -175,6 +176,7 @@ def index_frames(
     diagnostic (strict: an error) and the complete frames are kept.
     """
     frames: list[FrameInfo] = []
+    layouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     position = 0
     while position < total:
         index = first + len(frames)
@@ -199,7 +201,12 @@ def index_frames(
         if not frames and not any(k in header for k in ("Dim_1", "DataType", "HeaderID", "EDF_DataBlockID")):
             raise NotThisFormat("the '{' block holds none of Dim_1, DataType, HeaderID", path)
         try:
-            shape, dtype, size, block, compression = _interpret(header, index, path, start, log)
+            layout = tuple(map(header.get, _LAYOUT))
+            if layout not in layouts:
+                layouts[layout] = _interpret(header, index, path, start)
+            shape, dtype, size, block, compression, note = layouts[layout]
+            if note:
+                log.report(note, offset=start, frame=index)
         except FormatError as error:
             if not frames:
                 raise
@@ -397,28 +404,31 @@ def _empty(source: Source) -> Dataset:
 def _dataset(
     key: str, run: list[FrameInfo], contents: dict[str, _Content], source: Source, log: Diagnostics
 ) -> Dataset:
-    frames = [
-        Frame(
-            info.index,
-            LazyArray(
-                info.shape,
-                info.dtype.newbyteorder("="),
-                contents[info.path].frame_reader(info),
-                guard=source.guard,
-                read_into=contents[info.path].frame_reader_into(info),
-            ),
-            info.header,
-            info.path,
+    def frame_of(i: int) -> Frame:
+        info = run[i]
+        content = contents[info.path]
+        array = LazyArray(
+            info.shape,
+            info.dtype.newbyteorder("="),
+            content.frame_reader(info),
+            guard=source.guard,
+            read_into=content.frame_reader_into(info),
         )
-        for info in run
-    ]
-    stack = FrameStack.from_frames(frames, name="image", guard=source.guard)
-    first = frames[0].header
-    # Motors are read from the headers when first asked for (counters are columns, listed at once).
+        return Frame(info.index, array, info.header, info.path)
+
+    stack = FrameStack.from_reader(
+        len(run), frame_of, run[0].shape, run[0].dtype.newbyteorder("="), name="image", guard=source.guard
+    )
+    first = stack.frame(0).header
+    # Motors and counters are read from the headers when first asked for; counter names are known now.
     positioners = LazyMapping(
         lambda: _per_frame(run, "motor_mne", "motor_pos", log, scalar_when_single=True), guard=source.guard
     )
-    counters = _per_frame(run, "counter_mne", "counter_pos", log, scalar_when_single=False)
+    counters = LazyMapping(
+        lambda: _per_frame(run, "counter_mne", "counter_pos", log, scalar_when_single=False),
+        _names(run, "counter_mne", "counter_pos"),
+        guard=source.guard,
+    )
     return Dataset(
         key,
         first.get_str("title", ""),
@@ -428,6 +438,19 @@ def _dataset(
         frames=stack,
         diagnostics=log,
     )
+
+
+def _names(run: list[FrameInfo], names_key: str, values_key: str) -> list[str]:
+    """The names :func:`_per_frame` will give, in its order, without reading a value."""
+    seen: dict[tuple[str, int], None] = {}
+    for info in run:
+        header = info.keys
+        if names_key in header and values_key in header:
+            seen[header[names_key], len(header[values_key].split())] = None
+    names: dict[str, None] = {}
+    for text, count in seen:
+        names.update(dict.fromkeys(text.split()[:count]))
+    return list(names)
 
 
 def _per_frame(run: list[FrameInfo], names_key: str, values_key: str, log: Diagnostics,
