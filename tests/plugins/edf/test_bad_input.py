@@ -400,3 +400,19 @@ def test_a_bad_dim_after_good_frames_of_the_same_layout_is_still_found(tmp_path:
         assert [d.message for d in f.diagnostics] == [
             "Dim_1 = 'x' is not an integer; frame 1 and those after it are left out"
         ]
+
+
+def test_a_file_cut_after_it_was_opened_names_the_frame_and_the_place(tmp_path: Path) -> None:
+    frames = _frames(3)
+    path = _write(
+        tmp_path, "cut.edf", b"".join(_header(Image=i + 1) + d.tobytes() for i, d in enumerate(frames))
+    )
+    with beamio.open(path) as f:
+        stack = f["1.1"].frames
+        assert_same(stack[0], frames[0])
+        with open(path, "r+b") as handle:
+            handle.truncate(2 * 536 + 512 + 10)  # frame 2 keeps 10 of its 24 bytes
+        with pytest.raises(FormatError) as caught:
+            stack[2]
+    assert (caught.value.file, caught.value.frame, caught.value.offset) == (str(path), 2, 2 * 536 + 512 + 10)
+    assert "the file ends 14 bytes before the end of the frame's data" in str(caught.value)

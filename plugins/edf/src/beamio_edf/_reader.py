@@ -50,14 +50,23 @@ _NEEDED = {
 }
 
 
+# A key's text as it stands in a header ("\nDim_1 ") → the needed name or None: frames of one
+# file spell their keys alike, so each spelling is stripped and looked up once.
+_RAW_KEYS: dict[bytes, str | None] = {}
+
+
 class _Keys(dict):  # type: ignore[type-arg]
     """The few keys of a header the index reads (first occurrence), with a Header's typed getters."""
 
     def __init__(self, text: bytes, origin: str) -> None:
         super().__init__()
+        if len(_RAW_KEYS) > 4096:  # many headers of many spellings: start again rather than grow
+            _RAW_KEYS.clear()
         for piece in text.split(b";"):
             key, sep, value = piece.partition(b"=")
-            name = _NEEDED.get(key.strip(b" \t\r\n{"))
+            name = _RAW_KEYS.get(key, 0)
+            if name == 0:
+                name = _RAW_KEYS[key] = _NEEDED.get(key.strip(b" \t\r\n{"))
             if name is not None and sep and name not in self:
                 self[name] = value.strip().decode("utf-8", "surrogateescape")
         self.origin = origin
@@ -238,39 +247,94 @@ def _decompress(block: bytes, kind: str, limit: int) -> bytes:
     return inflater.decompress(block, limit)
 
 
-class _Content:
-    """The bytes of one file: a memory map, a file read on demand (series), or decompressed bytes."""
+def _whole(key: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a basic key selects a whole frame (every axis ``0:n:1``)."""
+    return len(key) == len(shape) and all(
+        isinstance(k, slice) and (k.start or 0) == 0 and k.stop == n and (k.step or 1) == 1
+        for k, n in zip(key, shape, strict=True)
+    )
 
-    def __init__(self, path: str, compression: str | None, source: Source, *, mapped: bool) -> None:
+
+class _Content:
+    """The bytes of one file: kept open for positioned reads, read on demand (series), or decompressed.
+
+    A kept-open file reads headers and whole frames with ``os.preadv`` straight into
+    the array (one copy, no page faults); a part of a frame (``stack[:, 50, :]``)
+    comes from a memory map made the first time one is asked for.
+    """
+
+    def __init__(self, path: str, compression: str | None, source: Source, *, keep_open: bool) -> None:
         self.path = path
         self.data: Any = None
+        self.fd: int | None = None
+        self._map: Any = None
+        self._source = source
         if compression is not None:
             self.data = Source(path, read_head(path), strict=source.strict).read_bytes()
-        elif mapped:
-            with open(path, "rb") as handle:  # the map keeps its own descriptor
-                size = os.fstat(handle.fileno()).st_size
-                self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            self.size = len(self.data)
+        elif keep_open and hasattr(os, "preadv"):
+            self.fd = os.open(path, os.O_RDONLY)
+            fd = self.fd
+            source.on_close(lambda: os.close(fd))
+            self.size = os.fstat(fd).st_size
+        elif keep_open:  # no positioned reads on this platform: a memory map for everything
+            with open(path, "rb") as handle:
+                self.size = os.fstat(handle.fileno()).st_size
+                self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
             if isinstance(self.data, mmap.mmap):
                 source.on_close(self.data.close)
-        self.size = len(self.data) if self.data is not None else os.path.getsize(path)
+        else:
+            self.size = os.path.getsize(path)
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes from ``offset`` (fewer at the end of the file)."""
         if self.data is not None:
             return bytes(self.data[offset : offset + size])
+        if self.fd is not None:
+            return os.pread(self.fd, size, offset)
         with open(self.path, "rb") as handle:
             handle.seek(offset)
             return handle.read(size)
+
+    def _mapped(self) -> Any:
+        """The bytes to take part of a frame from: the decompressed bytes, or a map made now."""
+        if self.data is not None:
+            return self.data
+        if self._map is None and self.fd is not None:
+            self._map = mmap.mmap(self.fd, 0, access=mmap.ACCESS_READ)
+            self._source.on_close(self._map.close)
+        return self._map
+
+    def _read_whole(self, info: FrameInfo, out: np.ndarray) -> None:
+        """Read frame ``info`` into ``out`` (C-contiguous, the frame's own dtype) with positioned reads."""
+        assert self.fd is not None
+        view = memoryview(out.reshape(-1).view(np.uint8).data)
+        done = 0
+        while done < len(view):
+            got = os.preadv(self.fd, [view[done:]], info.data_start + done)
+            if got <= 0:
+                raise FormatError(
+                    f"the file ends {len(view) - done} bytes before the end of the frame's data"
+                    " (it was cut since it was opened)",
+                    info.path,
+                    frame=info.index,
+                    offset=info.data_start + done,
+                )
+            done += got
 
     def frame_reader(self, info: FrameInfo) -> Any:
         """The read function of one frame's lazy array."""
         native = info.dtype.newbyteorder("=")
         count = math.prod(info.shape)
 
-        if info.compression is None and self.data is not None:
+        if info.compression is None and (self.data is not None or self.fd is not None):
 
             def read(key: tuple[Any, ...]) -> np.ndarray:
-                view = np.frombuffer(self.data, info.dtype, count, info.data_start).reshape(info.shape)
+                if self.fd is not None and _whole(key, info.shape):
+                    frame = np.empty(info.shape, info.dtype)
+                    self._read_whole(info, frame)
+                    return frame if info.dtype == native else frame.astype(native)
+                view = np.frombuffer(self._mapped(), info.dtype, count, info.data_start).reshape(info.shape)
                 return view[key].astype(native, copy=True)
 
             return read
@@ -310,13 +374,21 @@ class _Content:
         return read_compressed
 
     def frame_reader_into(self, info: FrameInfo) -> Any:
-        """A read that writes straight into a stack's slot (memory-mapped uncompressed frames only)."""
-        if info.compression is not None or self.data is None:
+        """A read that writes straight into a stack's slot (uncompressed frames of one file only)."""
+        if info.compression is not None or (self.data is None and self.fd is None):
             return None
         count = math.prod(info.shape)
 
         def read_into(key: tuple[Any, ...], out: np.ndarray) -> None:
-            view = np.frombuffer(self.data, info.dtype, count, info.data_start).reshape(info.shape)
+            if (
+                self.fd is not None
+                and _whole(key, info.shape)
+                and out.dtype == info.dtype
+                and out.flags.c_contiguous
+            ):
+                self._read_whole(info, out)  # from the file into the slot, nothing in between
+                return
+            view = np.frombuffer(self._mapped(), info.dtype, count, info.data_start).reshape(info.shape)
             np.copyto(out, view[key])  # byte order converted on the way
 
         return read_into
@@ -349,7 +421,7 @@ class EdfReader(FormatReader):
         contents: dict[str, _Content] = {}
         for path in paths:
             compression = source.compression if path == source.head.path else read_head(path).compression
-            content = _Content(path, compression, source, mapped=not series)
+            content = _Content(path, compression, source, keep_open=not series)
             contents[path] = content
             if content.size == 0 and not series:
                 raise NotThisFormat("the file is empty", path)
