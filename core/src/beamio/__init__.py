@@ -30,7 +30,7 @@ from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ._api import convert, detect, open, read, write
-    from ._dataset import Dataset, LazyDatasets, LazyMapping
+    from ._dataset import Dataset, LazyDatasets, LazyMapping, Plot
     from ._file import File
     from ._frames import Frame, FrameStack
     from ._lazy import LazyArray
@@ -47,6 +47,7 @@ _LAZY = {
     "Dataset": "_dataset",
     "LazyMapping": "_dataset",
     "LazyDatasets": "_dataset",
+    "Plot": "_dataset",
     "File": "_file",
     "Frame": "_frames",
     "FrameStack": "_frames",
@@ -98,6 +99,7 @@ __all__ = [
     "NoFormatMatched",
     "NotThisFormat",
     "Option",
+    "Plot",
     "PluginRecord",
     "Preference",
     "Profile",

@@ -14,7 +14,7 @@ from ._guard import Guard
 from ._header import Header
 from ._spectrum import Spectrum
 
-__all__ = ["Dataset", "LazyDatasets", "LazyMapping"]
+__all__ = ["Dataset", "LazyDatasets", "LazyMapping", "Plot"]
 
 
 class LazyMapping(Mapping[str, Any]):
@@ -82,6 +82,22 @@ def _header(value: Any) -> Header:
     return value if isinstance(value, Header) else Header(value)
 
 
+@attrs.frozen
+class Plot:
+    """A measurement's default plot, as a NeXus NXdata says it: a signal against its axes.
+
+    ``signal`` and ``axes`` are paths in the file's path view
+    (``"/1.1/measurement/det"``), so ``file[plot.signal]`` is the array. ``axes``
+    gives one path per dimension of the signal, ``None`` where the plot uses the
+    index; ``errors`` the uncertainties of the signal, if any.
+    """
+
+    signal: str
+    axes: tuple[str | None, ...] = attrs.field(default=(), converter=tuple)
+    title: str | None = None
+    errors: str | None = None
+
+
 @attrs.define(eq=False)
 class Dataset:
     """One measurement in the common model.
@@ -104,6 +120,9 @@ class Dataset:
         MCA name → :class:`Spectrum`.
     instrument, sample
         What the source says of the instrument and the sample (nested mappings).
+    plot
+        The default plot the source names (a NeXus NXdata), or None: writers then
+        choose one (a scan's first column against its last, as SPEC plots it).
     diagnostics
         What a lenient read forgave in this measurement.
     """
@@ -120,6 +139,7 @@ class Dataset:
     start_time: str | None = None
     end_time: str | None = None
     diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
+    plot: Plot | None = None
 
     @property
     def tree(self) -> Any:

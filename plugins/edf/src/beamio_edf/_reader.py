@@ -258,9 +258,10 @@ def _whole(key: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
 class _Content:
     """The bytes of one file: kept open for positioned reads, read on demand (series), or decompressed.
 
-    A kept-open file reads headers and whole frames with ``os.preadv`` straight into
-    the array (one copy, no page faults); a part of a frame (``stack[:, 50, :]``)
-    comes from a memory map made the first time one is asked for.
+    A kept-open file reads headers and a whole frame with ``os.preadv`` straight into
+    the array (one copy, no page faults); many frames into one array
+    (``np.asarray(stack)``) and parts of frames (``stack[:, 50, :]``) come from a
+    memory map made the first time one is asked for.
     """
 
     def __init__(self, path: str, compression: str | None, source: Source, *, keep_open: bool) -> None:
@@ -380,14 +381,8 @@ class _Content:
         count = math.prod(info.shape)
 
         def read_into(key: tuple[Any, ...], out: np.ndarray) -> None:
-            if (
-                self.fd is not None
-                and _whole(key, info.shape)
-                and out.dtype == info.dtype
-                and out.flags.c_contiguous
-            ):
-                self._read_whole(info, out)  # from the file into the slot, nothing in between
-                return
+            # Frame after frame into one array: a copy from the map beats a read per frame here
+            # (0.14 s against 0.17 s for 1 GB); a lone frame is read (no page faults for it).
             view = np.frombuffer(self._mapped(), info.dtype, count, info.data_start).reshape(info.shape)
             np.copyto(out, view[key])  # byte order converted on the way
 
