@@ -1,7 +1,9 @@
-"""What the benchmarks share: children in fresh processes, their memory peaks, the machine line."""
+"""What the benchmarks share: children in fresh processes, their memory, the page cache, the machine line."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -9,6 +11,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -68,6 +71,79 @@ def run_child(script: str, args: list[str], budget: float) -> tuple[dict | None,
     return json.loads(output.strip().splitlines()[-1]), time.perf_counter() - began, peaks
 
 
+def read_through(path: str | os.PathLike[str]) -> None:
+    """Read a file once, so that every reader after finds it in the page cache alike."""
+    with open(path, "rb") as file:
+        while file.read(1 << 24):
+            pass
+
+
+def prime_memory(nbytes: int) -> bool:
+    """Touch ``nbytes`` of fresh memory and free it, then forget the peak it made (VmHWM).
+
+    On a virtual machine whose free memory goes back to the host (virtio-balloon free
+    page reporting, about 2 s after it is freed), the first touch of a page costs the
+    host's fault: 1–2 s per GB here, against 0.13 s once the host has backed it. A
+    reader that makes an array as large as the file, or a writer filling the page
+    cache, would be timed on the host's state, not on its own work; the memory touched
+    just before is backed, and the kernel hands recently freed pages out first. The
+    parent (:func:`run_child`) does not sample the memory meanwhile. False when the
+    peak cannot be reset.
+    """
+    import numpy as np
+
+    def reset_peak() -> bool:
+        try:
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")  # VmHWM starts again from the resident size
+        except OSError:
+            return False
+        return True
+
+    try:
+        with open("/proc/meminfo") as info:
+            available = next(int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable"))
+    except (OSError, StopIteration):
+        return False
+    if not reset_peak():  # the caller has kept the peak so far
+        return False
+    print("priming", flush=True)  # the parent stops sampling this process's memory
+    time.sleep(0.05)
+    block = np.ones(min(nbytes, available // 2), np.uint8)
+    del block
+    reset_peak()
+    print("primed", flush=True)
+    return True
+
+
+@contextlib.contextmanager
+def profiled(enabled: bool, what: str) -> Iterator[None]:
+    """A cProfile of the block, printed to stderr, when ``enabled``."""
+    if not enabled:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    yield
+    profiler.disable()
+    print(f"\n--- {what} ---", file=sys.stderr)
+    pstats.Stats(profiler, stream=sys.stderr).strip_dirs().sort_stats("tottime").print_stats(20)
+
+
+def ratio_line(label: str, ratio: float, target: str, ok: bool) -> str:
+    """One target's line: the ratio, the target, and whether it is met."""
+    return f"{label:<42} = {ratio:6.2f}×  (target {target})  {'ok' if ok else 'BELOW TARGET'}"
+
+
+def check_lines(compared: str, problems: list[str], most: int = 10) -> list[str]:
+    """A check's line, what was compared and "equal" or how many differ, then the first problems."""
+    verdict = "equal" if not problems else f"{len(problems)} DIFFER"
+    return [f"{compared}: {verdict}", *("  " + problem for problem in problems[:most])]
+
+
 def machine(packages: tuple[str, ...], folders: tuple[str, ...]) -> str:
     """The beamio commit measured, the CPU, Python and the versions of ``packages``."""
     model = "unknown CPU"
@@ -90,7 +166,11 @@ def machine(packages: tuple[str, ...], folders: tuple[str, ...]) -> str:
 
 
 def _revision(folders: tuple[str, ...]) -> str:
-    """The commit of the beamio tree measured, and whether the measured code had uncommitted changes."""
+    """The commit of the beamio tree measured and, if the measured code had uncommitted changes, their digest.
+
+    The digest (of ``git diff HEAD`` and the untracked files in ``folders``) tells two
+    results measured on different uncommitted states apart.
+    """
 
     def git(*args: str) -> str:
         command = ["git", "-C", str(HERE.parent), *args]
@@ -99,6 +179,12 @@ def _revision(folders: tuple[str, ...]) -> str:
     try:
         commit = git("log", "-1", "--format=%h %s")
         changed = git("status", "--porcelain", "--", *folders)
+        if not changed:
+            return f"beamio: {commit}"
+        digest = hashlib.sha1(git("diff", "HEAD", "--", *folders).encode())
+        for name in sorted(git("ls-files", "--others", "--exclude-standard", "--", *folders).splitlines()):
+            digest.update(name.encode() + (HERE.parent / name).read_bytes())
     except (OSError, subprocess.CalledProcessError):
         return "beamio: not a git checkout"
-    return f"beamio: {commit}" + (f" (with uncommitted changes in {', '.join(folders)})" if changed else "")
+    where = ", ".join(folders)
+    return f"beamio: {commit} (with uncommitted changes in {where}, digest {digest.hexdigest()[:8]})"

@@ -27,7 +27,7 @@ Before *all frames*, each child touches and frees 2.5 × the file's size of memo
 (``--no-prime`` to skip): on a virtual machine that hands freed memory back to its
 host, the first touch of a page costs the host's fault, 1–2 s per GB here against
 0.13 s once backed, and a reader making an array as large as the file would
-otherwise be timed on the host's state (see :func:`_prime`).
+otherwise be timed on the host's state (see :func:`_common.prime_memory`).
 
 Memory is the child's peak resident size (VmHWM, the mapped file's pages included)
 and its largest anonymous resident size (sampled every 20 ms: what the process holds
@@ -48,19 +48,27 @@ fabio reads from every header, and every reader's sums agree.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import machine, mb, run_child, status_kb
+from _common import (
+    check_lines,
+    machine,
+    mb,
+    prime_memory,
+    profiled,
+    ratio_line,
+    read_through,
+    run_child,
+    status_kb,
+)
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = str(Path(__file__).resolve())
@@ -219,58 +227,6 @@ def _random_frames(count: int, how_many: int, seed: int) -> list[int]:
     return [int(i) for i in picks]
 
 
-def _prime(nbytes: int) -> bool:
-    """Touch ``nbytes`` of fresh memory and free it, then forget the peak it made (VmHWM).
-
-    On a virtual machine whose free memory goes back to the host (virtio-balloon free
-    page reporting, about 2 s after it is freed), the first touch of a page costs the
-    host's fault: 1–2 s per GB here, against 0.13 s once the host has backed it. A
-    reader that makes an array as large as the file would be timed on the host's
-    state, not on its own work; the memory touched just before is backed, and the
-    kernel hands recently freed pages out first. False when the peak cannot be reset.
-    """
-
-    def reset_peak() -> bool:
-        try:
-            with open("/proc/self/clear_refs", "w") as clear:
-                clear.write("5")  # VmHWM starts again from the resident size
-        except OSError:
-            return False
-        return True
-
-    try:
-        with open("/proc/meminfo") as info:
-            available = next(int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable"))
-    except (OSError, StopIteration):
-        return False
-    if not reset_peak():  # the caller has kept the peak so far
-        return False
-    print("priming", flush=True)  # the parent stops sampling this process's memory
-    time.sleep(0.05)
-    block = np.ones(min(nbytes, available // 2), np.uint8)
-    del block
-    reset_peak()
-    print("primed", flush=True)
-    return True
-
-
-@contextlib.contextmanager
-def _profiled(enabled: bool, what: str) -> Iterator[None]:
-    """A cProfile of the block, printed to stderr, when ``enabled``."""
-    if not enabled:
-        yield
-        return
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile()
-    profiler.enable()
-    yield
-    profiler.disable()
-    print(f"\n--- {what} ---", file=sys.stderr)
-    pstats.Stats(profiler, stream=sys.stderr).strip_dirs().sort_stats("tottime").print_stats(20)
-
-
 def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
     """Run one reader once and print what it measured as one JSON line."""
     _warm_up(tool)
@@ -278,7 +234,7 @@ def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
     cls = READERS[tool]
     baseline, baseline_anon = status_kb("VmRSS"), status_kb("RssAnon")
     began = clock()
-    with _profiled(options.profile, "open"):
+    with profiled(options.profile, "open"):
         reader = cls(path, size)
         count = reader.count
     open_s = clock() - began
@@ -300,10 +256,10 @@ def child(tool: str, path: str, size: int, options: argparse.Namespace) -> None:
     reader.close()
 
     peak_kb = status_kb("VmHWM")
-    primed = not options.no_prime and _prime(int(2.5 * os.path.getsize(path)))
+    primed = not options.no_prime and prime_memory(int(2.5 * os.path.getsize(path)))
     reader = cls(path, size)  # a fresh one: no page of the file mapped yet
     began = clock()
-    with _profiled(options.profile, "all frames"):
+    with profiled(options.profile, "all frames"):
         total = reader.total()
     all_s = clock() - began
     reader.close()
@@ -444,10 +400,6 @@ def measure_index(path: Path, size: int, small: Path, options: argparse.Namespac
     return found
 
 
-def _ratio_line(label: str, ratio: float, target: str, ok: bool) -> str:
-    return f"{label:<42} = {ratio:6.2f}×  (target {target})  {'ok' if ok else 'BELOW TARGET'}"
-
-
 def report(results: list[dict], index: list[dict], size: int, frames: int) -> list[str]:
     """The table, the target ratios, the other readers against beamio, and the index memory."""
     lines = [
@@ -500,15 +452,15 @@ def report(results: list[dict], index: list[dict], size: int, frames: int) -> li
         if tool in done and mine in done:
             if beamio_over:
                 ratio = done[mine][key] / done[tool][key]
-                lines.append(_ratio_line(label, ratio, f"≤ {target:g}×", ratio <= target))
+                lines.append(ratio_line(label, ratio, f"≤ {target:g}×", ratio <= target))
             else:
                 ratio = done[tool][key] / done[mine][key]
-                lines.append(_ratio_line(label, ratio, f"≥ {target:g}×", ratio >= target))
+                lines.append(ratio_line(label, ratio, f"≥ {target:g}×", ratio >= target))
     beamio_index = next((row for row in index if row["tool"] == "beamio"), None)
     if beamio_index:
         growth = beamio_index["big"]["traced_bytes"] / max(beamio_index["small"]["traced_bytes"], 1)
         label = f"index memory: {size}² / {SMALL}² frames"
-        lines.append(_ratio_line(label, growth, f"≤ {INDEX_GROWTH:g}×: the same", growth <= INDEX_GROWTH))
+        lines.append(ratio_line(label, growth, f"≤ {INDEX_GROWTH:g}×: the same", growth <= INDEX_GROWTH))
     lines.append("")
     # The other readers against beamio (above 1: beamio is faster), and the two like-for-like pairs.
     keys = (("open", "open_s"), ("last", "last_s"), ("random", "random_s"), ("all", "all_s"))
@@ -606,9 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     small = workdir / f"index_{frames}x{SMALL}.edf"
     generate(small, frames=frames, size=SMALL)
     try:
-        with open(path, "rb") as warm:  # the page cache, for every reader alike
-            while warm.read(1 << 24):
-                pass
+        read_through(path)  # the page cache, for every reader alike
         print(f"file: {path}, {frames} frames of {size} × {size} uint16, {path.stat().st_size / 1e6:.1f} MB")
         results = [measure(tool, path, size, options) for tool in options.tools.split(",")]
         index = measure_index(path, size, small, options)
@@ -618,14 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in report(results, index, size, frames):
             print(line)
         if check is not None:
-            verdict = "equal" if not check["problems"] else f"{len(check['problems'])} DIFFER"
             headers = ", and beamio's motors and counters vs fabio's headers" if check["headers"] else ""
-            print(
-                f"{', '.join(check['readers'])} vs np.memmap, exact: {check['frames']} frames,"
-                f" every pixel{headers}: {verdict}"
-            )
-            for problem in check["problems"][:10]:
-                print("  " + problem)
+            compared = f"{', '.join(check['readers'])} vs np.memmap, exact: {check['frames']} frames"
+            print("\n".join(check_lines(f"{compared}, every pixel{headers}", check["problems"])))
         if options.profile:
             print("\nprofiles of one beamio run, open and all frames (stderr):", flush=True)
             run_child(SCRIPT, ["--child", "beamio", str(path), str(size), "--profile"], options.budget)

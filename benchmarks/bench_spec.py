@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine, mb, run_child, status_kb
+from _common import check_lines, machine, mb, read_through, run_child, status_kb
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = str(Path(__file__).resolve())
@@ -313,9 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {path} in {time.perf_counter() - began:.1f} s")
     size_mb = path.stat().st_size / 1e6
     try:
-        with open(path, "rb") as warm:  # the page cache, for every reader alike
-            while warm.read(1 << 24):
-                pass
+        read_through(path)  # the page cache, for every reader alike
         print(f"file: {path}, {size_mb:.1f} MB")
         results = [measure(tool, path, options) for tool in options.tools.split(",")]
 
@@ -326,13 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in report(results, size_mb):
             print(line)
         if check is not None:
-            verdict = "equal" if not check["problems"] else f"{len(check['problems'])} DIFFER"
-            print(
-                f"beamio vs silx, exact: {check['scans']} scans (every {options.verify_every}),"
-                f" {check['spectra']} spectra: {verdict}"
-            )
-            for problem in check["problems"][:10]:
-                print("  " + problem)
+            compared = f"beamio vs silx, exact: {check['scans']} scans (every {options.verify_every})"
+            print("\n".join(check_lines(f"{compared}, {check['spectra']} spectra", check["problems"])))
         if options.profile:
             print("\nprofile of one beamio full read (stderr):", flush=True)
             run_child(SCRIPT, ["--child", "beamio", str(path), "--profile"], options.budget)

@@ -23,6 +23,7 @@ from .errors import (
     FormatError,
     NoFormatMatched,
     NotThisFormat,
+    OptionError,
     PluginFailed,
     PluginWarning,
     TargetExistsError,
@@ -282,7 +283,7 @@ def write(
     when complete. An existing ``path`` is replaced only with ``overwrite=True``.
     """
     registry = registry or default_registry()
-    target = os.fspath(path)
+    target, options = _split_target(path, options)
     active = registry.profile(profile)
     entry = _writer_entry(registry, target, format)
     writer = registry.writer_class(entry)(
@@ -292,7 +293,7 @@ def write(
     if appending and not entry.spec.capabilities.append:
         raise UnsupportedOperation(f"format {entry.spec.name!r} cannot append to a file")
     if os.path.exists(target) and not (overwrite or appending):
-        raise TargetExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
+        raise TargetExistsError(_exists(target, entry))
     source = data if isinstance(data, File) else File("<memory>", [data])
     if os.path.exists(target) and any(
         os.path.exists(p) and os.path.samefile(p, target) for p in source.paths
@@ -312,6 +313,25 @@ def write(
                 f" {type(error).__name__}: {error}"
             ) from error
     return Path(target)
+
+
+def _exists(target: str, entry: FormatEntry) -> str:
+    """What to say when the target exists: how to replace it, and how to add to it if the format can."""
+    add = ", or append=True (--append) to add to it" if entry.spec.capabilities.append else ""
+    return f"{target} exists; pass overwrite=True (--overwrite) to replace it{add}"
+
+
+def _split_target(path: str | os.PathLike[str], options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``out.h5::/scan_7`` → ``out.h5`` and the writer option ``group="/scan_7"``."""
+    text = os.fspath(path)
+    if "::" not in text:
+        return text, options
+    url = parse_url(text)
+    if url.index is not None:
+        raise OptionError(f"{text}: a write target names a group, not an index")
+    if "group" in options and options["group"] != url.inner:
+        raise OptionError(f"{text}: the group is given twice ({url.inner} and group={options['group']!r})")
+    return url.file, {**options, "group": url.inner}
 
 
 def _adjusted(registry: Registry, source: File, entry: FormatEntry, options: dict[str, Any]) -> File:
@@ -355,12 +375,13 @@ def convert(
     """
     registry = registry or default_registry()
     active = registry.profile(profile)
-    entry = _writer_entry(registry, os.fspath(dst), format)
+    dst, options = _split_target(dst, options)
+    entry = _writer_entry(registry, dst, format)
     writer = registry.writer_class(entry)(
         entry.spec, **_options(active, "writer_options", entry.spec.name, options)
     )
     if os.path.exists(dst) and not (overwrite or writer.settings.get("append")):
-        raise TargetExistsError(f"{os.fspath(dst)} exists; pass overwrite=True (--overwrite) to replace it")
+        raise TargetExistsError(_exists(dst, entry))
     with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
         return write(
             file, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options

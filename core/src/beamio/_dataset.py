@@ -8,6 +8,7 @@ from typing import Any, overload
 
 import attrs
 
+from ._convert import as_tuple
 from ._diagnostics import Diagnostics
 from ._frames import FrameStack
 from ._guard import Guard
@@ -93,7 +94,7 @@ class Plot:
     """
 
     signal: str
-    axes: tuple[str | None, ...] = attrs.field(default=(), converter=tuple)
+    axes: tuple[str | None, ...] = attrs.field(default=(), converter=as_tuple)
     title: str | None = None
     errors: str | None = None
 

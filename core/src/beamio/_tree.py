@@ -28,10 +28,19 @@ def split_path(path: str) -> list[str]:
 class Array:
     """A leaf of the path view: a lazy array, a numpy array or a scalar, with attrs."""
 
-    def __init__(self, name: str, value: Any, attrs: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, name: str, value: Any, attrs: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None
+    ) -> None:
         self.name = name
         self._value = value
-        self.attrs: dict[str, Any] = dict(attrs or {})
+        self._attrs = attrs
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The attributes (a reader may give a function that reads them on first use)."""
+        if not isinstance(self._attrs, dict):
+            self._attrs = dict((self._attrs() if callable(self._attrs) else self._attrs) or {})
+        return self._attrs
 
     @property
     def value(self) -> Any:

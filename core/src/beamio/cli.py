@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from ._registry import Registry, default_registry
-from .errors import BeamioError, NoFormatMatched
+from .errors import BeamioError, NoFormatMatched, OptionError
 
 __all__ = ["main"]
 
@@ -132,6 +132,22 @@ def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return 0
 
 
+def _writer_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--append`` and ``-o KEY=VALUE`` (values read as Python literals when they are: 4, (1, 64, 64))."""
+    import ast
+
+    options: dict[str, Any] = {"append": True} if args.append else {}
+    for item in args.option or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"-o {item!r}: expected KEY=VALUE, like -o compression=gzip")
+        try:
+            options[key.strip()] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            options[key.strip()] = text
+    return options
+
+
 def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     from ._api import convert
 
@@ -145,6 +161,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
             read_format=args.read_format,
             profile=args.profile,
             registry=registry,
+            **_writer_options(args),
         )
     for warning in caught:
         out.write(f"warning: {warning.message}\n")
@@ -214,6 +231,10 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("--to", help="output format (else from the extension of DST)")
     conv.add_argument("--from", dest="read_format", help="input format (else detected)")
     conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    conv.add_argument("--append", action="store_true", help="add to DST if it exists (SPEC, NeXus)")
+    conv.add_argument(
+        "-o", "--option", action="append", metavar="KEY=VALUE", help="a writer option: -o chunks=spectrum"
+    )
     return parser
 
 

@@ -63,7 +63,10 @@ def _frame_header(header: Header, values: dict[str, Any], extra: dict[str, str])
                 value = 0  # set once the header's length is known
             placed.add(key)
             same = _same_value(key, value, entry.value, values)
-            entries.append(entry if same and entry.raw else _entry(key, value))
+            if same:  # the source's own spelling (FLOAT for FloatValue), verbatim when it has its text
+                entries.append(entry if entry.raw else _entry(key, str(entry.value).strip()))
+            else:
+                entries.append(_entry(key, value))
         else:
             entries.append(entry if entry.raw else _entry(key, entry.value))
     missing = [k for k in (*_MANDATORY, "Compression", "EDF_BinarySize") if k in values and k not in placed]

@@ -1,134 +1,58 @@
-"""NexusReader: any HDF5 file as its own tree, NXentry groups as Datasets (a first version).
+"""NexusReader: any HDF5 file as its own tree, NXentry and NXsubentry groups as Datasets.
 
-Every HDF5 dataset is reachable by its path as a lazy array (h5py slicing; shape
-and dtype without reading). NXentry groups become Datasets with their title,
-start and end times, the BLISS ``measurement`` group's 1-D counters as columns,
-``instrument/positioners`` as positioners and the first image stack of
-``measurement`` as frames. Dangling links and virtual datasets whose source files
-are missing are diagnostics, never silent zeros.
+Every HDF5 dataset is reachable by its path as a lazy array (``_read_tree``).
+NXentry groups become Datasets, each followed by its NXsubentry groups (keyed
+``"entry/subentry"``), with what NeXus says of them (``_read_entry``) and their
+default plot (``_read_plot``). A file written with SWMR opens while it is being
+written, and ``File.refresh()`` shows what the writer has appended since.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
-import os
 from typing import Any
 
 import h5py
-import numpy as np
 
 from beamio import (
-    Array,
     Dataset,
     Diagnostics,
     File,
     FormatError,
     FormatReader,
-    FrameStack,
     Group,
-    Guard,
     Head,
     Header,
-    LazyArray,
+    LazyDatasets,
     NotThisFormat,
     Source,
     known_format,
 )
 
+from ._read_entry import entry_dataset
+from ._read_tree import Tree, attributes, nx_class
+from ._restore import is_beamio_file, original, stored_header
+
 __all__ = ["NexusReader"]
 
-
-def _text(value: Any) -> Any:
-    """HDF5 attribute values as Python values: bytes as text, one-element arrays as their element."""
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(()).item()
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8", "surrogateescape")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _attrs(obj: Any) -> dict[str, Any]:
-    try:
-        return {key: _text(obj.attrs[key]) for key in obj.attrs}
-    except (OSError, KeyError, TypeError):  # an attribute of a type h5py cannot read
-        return {}
-
-
-class _Tree:
-    """The file's own tree as beamio Groups and Arrays, built as it is walked."""
-
-    def __init__(self, h5: h5py.File, guard: Guard, log: Diagnostics, path: str) -> None:
-        self.h5, self.guard, self.log, self.path = h5, guard, log, path
-
-    def group(self, obj: h5py.Group, name: str) -> Group:
-        return Group(name, lambda: self._members(obj), _attrs(obj))
-
-    def _members(self, obj: h5py.Group) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        try:
-            names = list(obj)
-        except (RuntimeError, OSError, KeyError, ValueError) as error:  # a damaged group
-            raise FormatError(f"{obj.name}: HDF5 could not list the group: {error}", self.path) from None
-        for name in names:
-            node = self.node(obj, name)
-            if node is not None:
-                out[name] = node
-        return out
-
-    def node(self, parent: h5py.Group, name: str) -> Group | Array | None:
-        where = f"{parent.name.rstrip('/')}/{name}"
-        try:
-            obj = parent[name]
-        except (KeyError, OSError, RuntimeError, ValueError) as error:
-            try:
-                link = parent.get(name, getlink=True)
-            except (KeyError, OSError, RuntimeError, ValueError):
-                raise FormatError(f"{where}: HDF5 could not open it: {error}", self.path) from None
-            if isinstance(link, h5py.ExternalLink):
-                why = f"external link to {link.filename}::{link.path}"
-            elif isinstance(link, h5py.SoftLink):
-                why = f"soft link to {link.path}"
-            else:
-                why = str(error)
-            self.log.report(f"{where}: dangling {why}; left out", severity="warning")
-            return None
-        if isinstance(obj, h5py.Group):
-            return self.group(obj, name)
-        return Array(name, self.array(obj, where), _attrs(obj))
-
-    def array(self, dataset: h5py.Dataset, where: str) -> LazyArray:
-        if dataset.is_virtual:
-            missing = sorted(
-                {
-                    source.file_name
-                    for source in dataset.virtual_sources()
-                    if source.file_name != "."
-                    and not os.path.exists(os.path.join(os.path.dirname(self.path), source.file_name))
-                    and not os.path.exists(source.file_name)
-                }
-            )
-            if missing:
-                self.log.report(
-                    f"{where}: virtual dataset whose sources are missing ({', '.join(missing)}): HDF5 would"
-                    " read fill values there",
-                    severity="warning",
-                )
-        path = self.path
-
-        def read(key: Any) -> np.ndarray:
-            try:
-                return np.asarray(dataset[key])
-            except (OSError, ValueError, KeyError, RuntimeError) as error:
-                # A damaged block, a filter that is not installed (hdf5plugin), a truncated file.
-                raise FormatError(f"{where}: HDF5 could not read it: {error}", path) from None
-
-        return LazyArray(dataset.shape, dataset.dtype, read, guard=self.guard, name=where)
+_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: What a refresh brings up to date in a Dataset already handed out.
+_FOLLOWED = (
+    "title",
+    "header",
+    "columns",
+    "positioners",
+    "frames",
+    "sample",
+    "start_time",
+    "end_time",
+    "plot",
+)
 
 
 class NexusReader(FormatReader):
-    """Reads HDF5 and NeXus files (a first version: the tree, entries, counters, positioners, images)."""
+    """Reads HDF5 and NeXus files: the file's tree, entries and subentries, their plots and samples."""
 
     @classmethod
     def sniff(cls, head: Head) -> None:
@@ -139,69 +63,98 @@ class NexusReader(FormatReader):
         raise NotThisFormat("no HDF5 signature", head.path)
 
     def read(self, source: Source) -> File:
-        """Open the file with h5py (read-only); Datasets and the tree are built as they are walked."""
-        target: Any = io.BytesIO(source.read_bytes()) if source.compression else source.path
-        try:
-            h5 = h5py.File(target, "r", locking=False)
-        except OSError as error:
-            raise NotThisFormat(f"h5py cannot open it: {error}", source.path) from None
+        """Open the file read-only (with SWMR where a writer may be appending); build its Datasets."""
+        h5 = _open(source)
         source.on_close(h5.close)
-        tree = _Tree(h5, source.guard, source.diagnostics, source.path)
-        root = tree.group(h5, "")
-        datasets = [_entry(name, group, tree, source) for name, group in _entries(root)]
-        return source.file(datasets, header=Header(_attrs(h5), origin=source.path), tree=lambda: root)
+        state = _State(h5, source)
+        root = attributes(h5)
+        header = Header(root, origin=source.path)
+        if is_beamio_file(root):  # the source's own file header, as the writer stored it
+            header = stored_header(state.root, "file_header", source.path) or Header(origin=source.path)
+        return source.file(
+            state.datasets(),
+            header=header,
+            tree=lambda: state.root,
+            refresher=state.refresh,
+        )
 
 
-def _entries(root: Group) -> list[tuple[str, Group]]:
-    """NXentry groups; else every top-level group; else the root itself."""
+def _open(source: Source) -> h5py.File:
+    """The file opened read-only and without locking; with SWMR where its format allows a SWMR writer."""
+    target: Any = io.BytesIO(source.read_bytes()) if source.compression else source.path
+    if not source.compression and _superblock_version(source.head.data) == 3:
+        with contextlib.suppress(OSError):
+            return h5py.File(target, "r", locking=False, swmr=True)
+    try:
+        return h5py.File(target, "r", locking=False)
+    except OSError as error:
+        refusal = error
+    with contextlib.suppress(OSError):
+        return h5py.File(target, "r")  # open in this process already, with h5py's default locking
+    if "open for write" in str(refusal):
+        raise FormatError(
+            f"HDF5 cannot open it: a program is writing it without SWMR ({refusal}); it opens once that"
+            f" program closes it (or, if that program died, after `h5clear -s {source.path}`)",
+            source.path,
+        )
+    raise NotThisFormat(f"h5py cannot open it: {refusal}", source.path)
+
+
+def _superblock_version(head: bytes) -> int | None:
+    """The version of the superblock (3 is the one a SWMR writer writes), None without a signature."""
+    for offset in (0, *(512 << n for n in range(7))):
+        if head[offset : offset + 8] == _SIGNATURE and len(head) > offset + 8:
+            return head[offset + 8]
+    return None
+
+
+class _State:
+    """What a NeXus File keeps: its tree, where each entry is, and each entry's diagnostics."""
+
+    def __init__(self, h5: h5py.File, source: Source) -> None:
+        self.h5, self.source = h5, source
+        self.tree = Tree(h5, source.guard, source.diagnostics, source.path)
+        found = self.tree.root()
+        self.places = _entries(found)
+        subentries = [key for key, _ in self.places if "/" in key]
+        # A key "entry/subentry" would hide the subentry's own tree in the path view: list it there.
+        self.root = self.tree.root(subentries) if subentries else found
+        self._logs: dict[str, Diagnostics] = {}
+
+    def datasets(self) -> LazyDatasets:
+        """A Dataset per entry and subentry, in file order, each built when first asked for."""
+        return LazyDatasets([key for key, _ in self.places], lambda i: self._dataset(*self.places[i]))
+
+    def _dataset(self, key: str, path: str) -> Dataset:
+        group = self.root[path]
+        assert isinstance(group, Group)
+        log = self._logs.setdefault(key, self.source.diagnostics.child(scan=key))
+        return entry_dataset(key, path, group, self.root, log, self.source.guard)
+
+    def refresh(self, file: File) -> list[Dataset]:
+        """Show what a SWMR writer appended (longer columns, more frames); SWMR adds no entries."""
+        if not self.h5.swmr_mode:
+            return []
+        self.tree.refresh()
+        for fresh in self.datasets():
+            existing = file[fresh.key]
+            for name in _FOLLOWED:
+                setattr(existing, name, getattr(fresh, name))
+        return []
+
+
+def _entries(root: Group) -> list[tuple[str, str]]:
+    """(key, path) of each NXentry, then of its NXsubentries; else the top-level groups; else the root."""
     groups = [(name, node) for name, node in root.items() if isinstance(node, Group)]
-    entries = [(n, g) for n, g in groups if str(g.attrs.get("NX_class", "")) == "NXentry"]
-    return entries or groups or [("1", root)]
-
-
-def _scalar_text(group: Group, name: str) -> str | None:
-    node = group.get(name)
-    if not isinstance(node, Array):
-        return None
-    values = np.asarray(node[()]) if node.shape == () else np.asarray(node[...]).ravel()[:1]
-    text = _text(values.reshape(-1)[0]) if values.size else None
-    return None if text is None else str(text)
-
-
-def _entry(name: str, group: Group, tree: _Tree, source: Source) -> Dataset:
-    measurement = group.get("measurement")
-    columns: dict[str, Any] = {}
-    frames = None
-    if isinstance(measurement, Group):
-        lengths: list[int] = []
-        for key, node in measurement.items():
-            if not isinstance(node, Array):
-                continue
-            if node.ndim == 1:
-                columns[key] = _reader(node)
-                lengths.append(node.shape[0])
-            elif node.ndim >= 3 and frames is None:
-                frames = FrameStack.from_array(node.value, name=key, guard=source.guard)
-    positioners: dict[str, Any] = {}
-    instrument = group.get("instrument")
-    motors = instrument.get("positioners") if isinstance(instrument, Group) else None
-    if isinstance(motors, Group):
-        for key, node in motors.items():
-            if isinstance(node, Array) and node.ndim <= 1:
-                positioners[key] = node.value[()] if node.ndim == 0 else node.value
-    return Dataset(
-        name,
-        _scalar_text(group, "title") or "",
-        Header(group.attrs, origin=f"{source.path}::/{name}"),
-        columns=columns,
-        positioners=positioners,
-        frames=frames,
-        start_time=_scalar_text(group, "start_time"),
-        end_time=_scalar_text(group, "end_time"),
-        diagnostics=source.diagnostics.child(scan=name),
-    )
-
-
-def _reader(node: Array) -> LazyArray:
-    value = node.value
-    return value if isinstance(value, LazyArray) else LazyArray.from_array(value)
+    entries = [(name, node) for name, node in groups if nx_class(node) == "NXentry"]
+    if not entries:
+        return [(name, f"/{name}") for name, _ in groups] or [("1", "/")]
+    out: list[tuple[str, str]] = []
+    for name, entry in entries:
+        out.append((original(entry), f"/{name}"))
+        out.extend(
+            (f"{original(entry)}/{sub}", f"/{name}/{sub}")
+            for sub, node in entry.items()
+            if nx_class(node) == "NXsubentry"
+        )
+    return out

@@ -2,8 +2,7 @@
 
 The spec's signatures live in the core (`beamio.known_format("nexus")`) so that
 beamio alone can recognise these files and say which distribution reads them.
-This version reads (the file's tree, entries, counters, positioners, image
-stacks); the writer is not written yet.
+It reads any HDF5 file and writes NeXus in the layout ESRF tools read.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from beamio import Capabilities, FormatSpec, hookimpl, known_format
 
 FORMAT: FormatSpec = attrs.evolve(
     known_format("nexus"),
-    capabilities=Capabilities(read=True, write=False, multi_frame=True, lazy=True),
+    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True, append=True),
     reader="beamio_nexus._reader:NexusReader",
+    writer="beamio_nexus._writer:NexusWriter",
 )
 
 

@@ -79,7 +79,11 @@ class SpecWriter(FormatWriter):
                 later.setdefault(entry.row, []).append(entry)
         spec_lines = [e for e in first if _is_spec_line(e)]
         motors = [n for e in first if e.key[:1] == "O" and e.key[1:].isdigit() for n in split_labels(e.value)]
-        if file.format != "spec" and not any(e.key == "F" for e in spec_lines):
+        # Scans that came from SPEC (through NeXus, say) keep their file header as it was, even none.
+        from_spec = file.format == "spec" or any(
+            _is_spec_line(e) for ds in file.datasets[:1] for e in ds.header.entries
+        )
+        if not from_spec and not any(e.key == "F" for e in spec_lines):
             out.write(f"#F {os.path.basename(target.path)}\n#E {int(time.time())}\n")
             out.write(f"#D {time.strftime('%a %b %d %H:%M:%S %Y')}\n#C written by beamio\n")
             if not motors:

@@ -1,0 +1,191 @@
+"""The HDF5 file's own tree as beamio Groups and Arrays, built as it is walked.
+
+Every HDF5 dataset becomes a lazy array (h5py slicing; shape and dtype without
+reading). Dangling links, virtual datasets whose source files are missing and
+compression filters HDF5 cannot apply are diagnostics, never silent zeros. A
+group lists its members when first asked, and again after :meth:`Tree.refresh`
+(a file written with SWMR: datasets grow between two looks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import h5py
+import numpy as np
+
+from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
+
+from ._read_filters import describe, missing_filters
+
+__all__ = ["Tree", "attributes", "nx_class", "scalar_text", "text"]
+
+
+def text(value: Any) -> Any:
+    """HDF5 attribute values as Python values: bytes as text, one-element arrays as their element."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8", "surrogateescape")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def attributes(obj: Any) -> dict[str, Any]:
+    """The attributes of an h5py object, decoded by :func:`text`; none if h5py cannot read them."""
+    try:
+        return {key: text(obj.attrs[key]) for key in obj.attrs}
+    except (OSError, KeyError, TypeError):  # an attribute of a type h5py cannot read
+        return {}
+
+
+def nx_class(node: Any) -> str | None:
+    """The NeXus class of a group of the tree (``"NXentry"``), None for arrays and plain groups."""
+    if not isinstance(node, Group):
+        return None
+    return str(node.attrs.get("NX_class", "")) or None
+
+
+def scalar_text(group: Group, name: str) -> str | None:
+    """The text of a scalar (or first element of an array) dataset ``name`` of ``group``, or None."""
+    node = group.get(name)
+    if not isinstance(node, Array):
+        return None
+    values = np.asarray(node[()]) if node.shape == () else np.asarray(node[...]).ravel()[:1]
+    value = text(values.reshape(-1)[0]) if values.size else None
+    return None if value is None else str(value)
+
+
+class _Members(Mapping[str, Any]):
+    """The members of one HDF5 group, listed on first use and again after the tree is refreshed."""
+
+    def __init__(self, tree: Tree, obj: h5py.Group, aliases: Sequence[str]) -> None:
+        self._tree, self._obj, self._aliases = tree, obj, tuple(aliases)
+        self._listed: dict[str, Any] | None = None
+        self._generation = -1
+
+    def _current(self) -> dict[str, Any]:
+        if self._listed is None or self._generation != self._tree.generation:
+            listed = self._tree.members(self._obj)
+            if self._aliases:
+                below = Group("", listed)
+                listed.update((alias, below[alias]) for alias in self._aliases)
+            self._listed, self._generation = listed, self._tree.generation
+        return self._listed
+
+    def __getitem__(self, name: str) -> Any:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+class Tree:
+    """Builds the path view of one open HDF5 file and reports what it had to forgive."""
+
+    def __init__(self, h5: h5py.File, guard: Guard, log: Diagnostics, path: str) -> None:
+        self.h5, self.guard, self.log, self.path = h5, guard, log, path
+        #: How many times the file was refreshed: groups list their members again when it changes.
+        self.generation = 0
+        # One h5py handle per HDF5 dataset, whatever the links it is reached by: after a SWMR
+        # refresh, a second handle on a dataset reads stale chunks (HDF5 2.0), silently.
+        self._datasets: dict[Any, h5py.Dataset] = {}
+
+    def refresh(self) -> None:
+        """Look again (SWMR): datasets show their current extents, groups list their members anew."""
+        for dataset in self._datasets.values():
+            dataset.refresh()
+        self.generation += 1
+
+    def root(self, aliases: Sequence[str] = ()) -> Group:
+        """The root group; ``aliases`` (``"entry/sub"``) are deeper groups also listed as root members."""
+        return Group("", _Members(self, self.h5, aliases), attributes(self.h5))
+
+    def group(self, obj: h5py.Group, name: str) -> Group:
+        """The group of the tree over an h5py group."""
+        return Group(name, _Members(self, obj, ()), attributes(obj))
+
+    def members(self, obj: h5py.Group) -> dict[str, Any]:
+        """The groups and arrays of an h5py group, without those that cannot be opened."""
+        out: dict[str, Any] = {}
+        try:
+            names = list(obj)
+        except (RuntimeError, OSError, KeyError, ValueError) as error:  # a damaged group
+            raise FormatError(f"{obj.name}: HDF5 could not list the group: {error}", self.path) from None
+        for name in names:
+            node = self.node(obj, name)
+            if node is not None:
+                out[name] = node
+        return out
+
+    def node(self, parent: h5py.Group, name: str) -> Group | Array | None:
+        """The member ``name`` of an h5py group; None, with a diagnostic, for a dangling link."""
+        where = f"{parent.name.rstrip('/')}/{name}"
+        try:
+            obj = parent[name]
+        except (KeyError, OSError, RuntimeError, ValueError) as error:
+            self.log.report(f"{where}: dangling {self._link(parent, name, where, error)}; left out")
+            return None
+        if isinstance(obj, h5py.Group):
+            return self.group(obj, name)
+        obj = self._datasets.setdefault(obj.id, obj)
+        return Array(name, self.array(obj, where), lambda: attributes(obj))  # attributes read when asked
+
+    def _link(self, parent: h5py.Group, name: str, where: str, error: Exception) -> str:
+        try:
+            link = parent.get(name, getlink=True)
+        except (KeyError, OSError, RuntimeError, ValueError):
+            raise FormatError(f"{where}: HDF5 could not open it: {error}", self.path) from None
+        if isinstance(link, h5py.ExternalLink):
+            return f"external link to {link.filename}::{link.path}"
+        if isinstance(link, h5py.SoftLink):
+            return f"soft link to {link.path}"
+        return str(error)
+
+    def array(self, dataset: h5py.Dataset, where: str) -> LazyArray:
+        """A lazy array over an h5py dataset; what would keep it from being read is reported now."""
+        if dataset.is_virtual:
+            self._check_sources(dataset, where)
+        missing = missing_filters(dataset)
+        if missing:
+            self.log.report(f"{where}: {describe(missing)}")
+        path = self.path
+
+        def read(key: Any) -> np.ndarray:
+            try:
+                return np.asarray(dataset[key])
+            except (OSError, ValueError, KeyError, RuntimeError) as error:
+                # A damaged block, a filter that is not installed, a truncated file.
+                why = describe(missing) if missing else str(error)
+                raise FormatError(f"{where}: HDF5 could not read it: {why}", path) from None
+
+        return LazyArray(dataset.shape, dataset.dtype, read, guard=self.guard, name=where)
+
+    def _check_sources(self, dataset: h5py.Dataset, where: str) -> None:
+        missing = sorted(
+            {source for source in map(self._missing_source, dataset.virtual_sources()) if source}
+        )
+        if missing:
+            self.log.report(
+                f"{where}: virtual dataset whose sources are missing ({', '.join(missing)}): HDF5 would"
+                " read fill values there"
+            )
+
+    def _missing_source(self, source: Any) -> str | None:
+        """The file, or the dataset of this file (``"."``), a virtual source names if it is missing."""
+        if source.file_name == ".":
+            try:
+                found = self.h5.get(source.dset_name)
+            except (KeyError, OSError, RuntimeError, ValueError):  # a broken link on the way
+                found = None
+            return None if isinstance(found, h5py.Dataset) else source.dset_name
+        folder = os.path.dirname(self.path)
+        if os.path.exists(os.path.join(folder, source.file_name)) or os.path.exists(source.file_name):
+            return None
+        return str(source.file_name)

@@ -1,0 +1,425 @@
+"""NexusWriter: one NXentry per Dataset, in the layout ESRF tools read (DESIGN.md §5).
+
+::
+
+    /                      NXroot  @default @file_name @file_time @creator @HDF5_Version
+      file_header          NXcollection: the source file's header, entry by entry
+      <entry>              NXentry @default="plot"
+        title, start_time, end_time          scalar strings
+        header             NXcollection: the Dataset's header (keys, values, raw lines, rows)
+        instrument         NXinstrument
+          positioners      NXcollection: one dataset per motor
+          <image>          NXdetector: data (@interpretation="image"), header/<key> per frame
+          mca_0 …          NXdetector: data (@interpretation="spectrum"), channels, calibration, times
+        measurement        NXcollection: every counter; links to detector data, <name>_info links
+        sample             NXsample (unit_cell and ub_matrix from SPEC #G1 / #G3)
+        plot               NXdata @signal @axes (a scan: first column against the last)
+
+Names that are not valid NeXus names are mapped (:func:`nexus_name`), the original
+kept in ``@original_name``. Stacks are written in blocks of whole chunks, read one
+block at a time from the source, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import h5py
+import numpy as np
+
+import beamio
+from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spectrum, Target
+from beamio.errors import TargetExistsError
+
+from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
+
+__all__ = ["NexusWriter", "write_header"]
+
+_TEXT = h5py.string_dtype("utf-8")
+
+
+def _check_chunks(value: Any) -> None:
+    if isinstance(value, (tuple, list)):
+        if not value or not all(isinstance(c, int) and c > 0 for c in value):
+            raise ValueError("a chunk shape is positive integers, one per axis")
+    elif value not in CHUNK_POLICIES:
+        raise ValueError(f"expected one of {', '.join(CHUNK_POLICIES)} or a shape")
+
+
+def _check_compression(value: Any) -> None:
+    compression_arguments(value, None)  # a filter that is not installed is said before writing
+
+
+def _check_level(value: Any) -> None:
+    if value is not None and not 0 <= value <= 22:
+        raise ValueError("a compression level is 0 to 9 for gzip (0 to 22 for zstd)")
+
+
+def _check_group(value: Any) -> None:
+    if value is not None and not str(value).startswith("/"):
+        raise ValueError("the group is an absolute HDF5 path, like /scan_7")
+
+
+class NexusWriter(FormatWriter):
+    """Writes NeXus HDF5: one NXentry per Dataset, chunked by role, optionally compressed."""
+
+    options: ClassVar[dict[str, Option]] = {
+        "chunks": Option(
+            "frame",
+            (str, tuple, list),
+            "image stacks: frame (a frame per chunk), spectrum (a pixel's spectrum per chunk),"
+            " balanced, or a chunk shape",
+            check=_check_chunks,
+        ),
+        "compression": Option(
+            None, str, "compress stacks and spectra: gzip (with shuffle), or bitshuffle, lz4, zstd, blosc2"
+            " (hdf5plugin)", check=_check_compression,
+        ),
+        "compression_level": Option(None, int, "gzip 0-9 (default 4), zstd 1-22", check=_check_level),
+        "append": Option(False, bool, "add the Datasets as new entries of an existing file"),
+        "group": Option(None, str, "write the entries under this group (created if missing): /scan_7",
+                        check=_check_group),
+        "replace_entries": Option(False, bool, "when appending, replace entries of the same name"),
+    }  # fmt: skip
+
+    def write(self, file: File, target: Target) -> None:
+        """Write each Dataset as an NXentry of ``target.temp`` (to append: a copy of the old file)."""
+        compression = compression_arguments(self.settings["compression"], self.settings["compression_level"])
+        appending = bool(self.settings["append"]) and target.path.exists()
+        if appending:
+            shutil.copyfile(target.path, target.temp)
+        with h5py.File(target.temp, "a" if appending else "w", track_order=True) as h5:
+            parent = h5.require_group(self.settings["group"]) if self.settings["group"] else h5
+            if not appending:
+                _root_attributes(h5, target)
+                if file.header.entries:
+                    write_header(h5, "file_header", file.header)
+            for ds in file.datasets:
+                name = self._entry_name(parent, ds.key)
+                entry = _Entry(self, parent.create_group(name, track_order=True), ds, compression)
+                if name != ds.key:
+                    entry.group.attrs["original_name"] = ds.key
+                entry.write()
+                _default_chain(entry.group)
+
+    def _entry_name(self, parent: h5py.Group, key: str) -> str:
+        """The entry's name: its key made valid; an existing entry of that name replaced only if asked."""
+        name = nexus_name(key)
+        if name in parent:
+            if not self.settings["replace_entries"]:
+                raise TargetExistsError(
+                    f"{parent.file.filename}: entry {parent.name.rstrip('/')}/{name} exists;"
+                    " pass replace_entries=True to replace it"
+                )
+            del parent[name]
+        return name
+
+
+def _default_chain(entry: h5py.Group) -> None:
+    """@default from the root down to ``entry`` where a group has none yet (the first entry wins)."""
+    node = entry
+    while node.name != "/":
+        parent = node.parent
+        if "default" not in parent.attrs:
+            parent.attrs["default"] = node.name.rsplit("/", 1)[-1]
+        node = parent
+
+
+def _root_attributes(h5: h5py.File, target: Target) -> None:
+    h5.attrs["NX_class"] = "NXroot"
+    h5.attrs["file_name"] = os.path.basename(target.path)
+    h5.attrs["file_time"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    h5.attrs["creator"] = f"beamio {beamio.__version__}"
+    h5.attrs["HDF5_Version"] = h5py.version.hdf5_version
+    h5.attrs["h5py_version"] = h5py.version.version
+
+
+def _text(group: h5py.Group, name: str, value: str) -> h5py.Dataset:
+    """A scalar UTF-8 string dataset (NeXus wants scalars, not 1-element arrays)."""
+    return group.create_dataset(name, data=value, dtype=_TEXT)
+
+
+def _nx_group(parent: h5py.Group, name: str, nx_class: str, original: str | None = None) -> h5py.Group:
+    group = parent.create_group(name, track_order=True)
+    group.attrs["NX_class"] = nx_class
+    if original is not None and original != name:
+        group.attrs["original_name"] = original
+    return group
+
+
+def _value(group: h5py.Group, name: str, value: Any) -> h5py.Dataset:
+    """A scalar or array with its own type: an int32 stays a scalar int32, text is UTF-8."""
+    if isinstance(value, str):
+        return _text(group, name, value)
+    if isinstance(value, LazyArray):
+        value = value.read()
+    array = np.asarray(value)
+    if array.dtype.kind in "OU":
+        return group.create_dataset(name, data=array.astype(object), dtype=_TEXT)
+    if array.dtype.kind not in "biufc":
+        return group.create_dataset(name, data=array)
+    # HDF5's own calls: a third of what create_dataset costs, for the thousands of motors of a file.
+    space = h5py.h5s.create(h5py.h5s.SCALAR) if array.ndim == 0 else h5py.h5s.create_simple(array.shape)
+    created = h5py.h5d.create(group.id, name.encode(), h5py.h5t.py_create(array.dtype), space)
+    if array.size:
+        created.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(array))
+    return h5py.Dataset(created)
+
+
+def write_header(parent: h5py.Group, name: str, header: Header) -> h5py.Group:
+    """A Header as an NXcollection of four parallel datasets: keys, values, raw lines, rows.
+
+    ``raw`` holds each entry's source text verbatim (a SPEC line, an EDF ``key = value``);
+    values that are not text are JSON (``@json`` lists which); ``rows`` is -1 where None;
+    ``has_raw``, when present, says which entries had source text at all.
+    """
+    group = _nx_group(parent, name, "NXcollection")
+    entries = header.entries
+    values = [e.value if isinstance(e.value, str) else json.dumps(_plain(e.value)) for e in entries]
+    group.create_dataset("keys", data=np.array([e.key for e in entries], dtype=object), dtype=_TEXT)
+    group.create_dataset("values", data=np.array(values, dtype=object), dtype=_TEXT)
+    group.create_dataset("raw", data=np.array([e.raw or "" for e in entries], dtype=object), dtype=_TEXT)
+    group.create_dataset("rows", data=np.array([-1 if e.row is None else e.row for e in entries], np.int64))
+    if any(e.raw is None for e in entries):  # else every entry has its source text
+        group.create_dataset("has_raw", data=np.array([e.raw is not None for e in entries], np.bool_))
+    encoded = [i for i, e in enumerate(entries) if not isinstance(e.value, str)]
+    if encoded:
+        group.attrs["json"] = np.array(encoded, np.int64)
+    if header.origin:
+        group.attrs["origin"] = header.origin
+    return group
+
+
+def _plain(value: Any) -> Any:
+    """A header value as JSON can hold it (numpy scalars and arrays as Python values)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class _Entry:
+    """One Dataset written as one NXentry."""
+
+    def __init__(self, writer: NexusWriter, group: h5py.Group, ds: Dataset, compression: dict[str, Any]):
+        self.writer, self.group, self.ds, self.compression = writer, group, ds, compression
+        self.measured: dict[str, str] = {}  # model name → path of what measurement holds
+        self.energies: dict[str, str] = {}  # spectrum name → path of its energy axis
+
+    def write(self) -> None:
+        ds, group = self.ds, self.group
+        group.attrs["NX_class"] = "NXentry"
+        _text(group, "title", ds.title)
+        for name in ("start_time", "end_time"):
+            value = getattr(ds, name)
+            if value:
+                _text(group, name, value)
+        if ds.header.entries:
+            write_header(group, "header", ds.header)
+        instrument = _nx_group(group, "instrument", "NXinstrument")
+        self._positioners(instrument)
+        measurement = _nx_group(group, "measurement", "NXcollection")
+        for name, values in ds.columns.items():
+            dataset = _value(measurement, nexus_name(name, measurement), values)
+            _original(dataset, name)
+            self.measured[name] = dataset.name
+        if ds.frames is not None:
+            self._frames(instrument, measurement)
+        for name, spectrum in ds.spectra.items():
+            self._spectrum(instrument, measurement, name, spectrum)
+        for name, values in ds.instrument.items():
+            _mapping(instrument, name, values)
+        self._sample()
+        self._plot()
+
+    def _positioners(self, instrument: h5py.Group) -> None:
+        positioners = _nx_group(instrument, "positioners", "NXcollection")
+        for name, value in self.ds.positioners.items():
+            _original(_value(positioners, nexus_name(name, positioners), value), name)
+
+    def _frames(self, instrument: h5py.Group, measurement: h5py.Group) -> None:
+        frames = self.ds.frames
+        assert frames is not None
+        name = frames.name or "image"
+        detector = _nx_group(instrument, nexus_name(name, instrument), "NXdetector", name)
+        interpretation = "spectrum" if frames.ndim == 2 else "image"
+        data = self._stack(detector, "data", frames)
+        data.attrs["interpretation"] = interpretation
+        headers = [frame.header for frame in frames] if frames.shape[0] else []
+        if any(h.entries for h in headers):
+            _frame_headers(detector, headers)
+        self._measure(measurement, detector, name, data)
+
+    def _spectrum(
+        self, instrument: h5py.Group, measurement: h5py.Group, name: str, spectrum: Spectrum
+    ) -> None:
+        detector = _nx_group(instrument, nexus_name(name, instrument), "NXdetector", name)
+        data = self._stack(detector, "data", spectrum.counts, spectra=True)
+        data.attrs["interpretation"] = "spectrum"
+        detector.create_dataset("channels", data=np.asarray(spectrum.channels))
+        if spectrum.channels_ is None:
+            detector["channels"].attrs["default"] = True  # 0..n-1: the source gave none
+        calibration = spectrum.calibration
+        detector.create_dataset("calibration", data=np.array([calibration.a, calibration.b, calibration.c]))
+        energy = detector.create_dataset("energy", data=spectrum.energy)
+        self.energies[name] = energy.name
+        for time in ("preset_time", "live_time", "real_time"):
+            value = getattr(spectrum, time)
+            if value is not None:
+                _value(detector, time, value)
+        if spectrum.start_time:
+            _text(detector, "start_time", spectrum.start_time)
+        if spectrum.rois:
+            rois = _nx_group(detector, "roi", "NXcollection")
+            for roi in spectrum.rois:
+                _original(_value(rois, nexus_name(roi.name, rois), [roi.first, roi.last]), roi.name)
+        if spectrum.header.entries:
+            write_header(detector, "header", spectrum.header)
+        self._measure(measurement, detector, name, data)
+
+    def _measure(self, measurement: h5py.Group, detector: h5py.Group, name: str, data: h5py.Dataset) -> None:
+        """measurement/<name> → the detector's data, measurement/<name>_info → the detector."""
+        link = nexus_name(name, measurement)
+        measurement[link] = h5py.SoftLink(data.name)
+        measurement[nexus_name(f"{link}_info", measurement)] = h5py.SoftLink(detector.name)
+        self.measured[name] = f"{measurement.name}/{link}"
+
+    def _stack(self, parent: h5py.Group, name: str, source: Any, *, spectra: bool = False) -> h5py.Dataset:
+        """A stack written block by block, each block whole chunks, read from the source as it goes."""
+        shape, dtype = tuple(source.shape), np.dtype(source.dtype)
+        policy = "frame" if spectra and self.writer.settings["chunks"] in ("spectrum", "balanced") else None
+        chunks = (
+            chunk_shape(shape, dtype.itemsize, policy or self.writer.settings["chunks"]) if shape else None
+        )
+        if chunks is None and not self.compression:
+            dataset = parent.create_dataset(name, shape=shape, dtype=dtype)
+        else:
+            dataset = parent.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks, **self.compression)
+        if not shape:
+            dataset[()] = np.asarray(source[()] if isinstance(source, LazyArray) else source)
+            return dataset
+        for block in slabs(shape, dataset.chunks):
+            dataset[block] = np.asarray(source[block])
+        return dataset
+
+    def _sample(self) -> None:
+        sample = dict(self.ds.sample)
+        header = self.ds.header
+        cell = header.get_floats("G1") if "G1" in header else []
+        ub = header.get_floats("G3") if "G3" in header else []
+        if len(cell) >= 6 and "unit_cell" not in sample:
+            sample["unit_cell"] = np.array(cell[:6])
+        if len(ub) >= 9 and "ub_matrix" not in sample:
+            sample["ub_matrix"] = np.array(ub[:9]).reshape(3, 3)
+        if sample:
+            _mapping(self.group, "sample", sample, "NXsample")
+
+    def _plot(self) -> None:
+        """NXdata ``plot``: the Dataset's own plot, else a scan's first column against its last."""
+        signal, axes = self._plot_members()
+        if signal is None:
+            return
+        plot = _nx_group(self.group, "plot", "NXdata")
+        names: list[str] = []
+        for path in [signal, *[a for a in axes if a]]:
+            name = nexus_name(path.rsplit("/", 1)[-1], names)
+            plot[name] = h5py.SoftLink(path)
+            names.append(name)
+        plot.attrs["signal"] = names[0]
+        axis_names = iter(names[1:])
+        labels = [next(axis_names) if axis else "." for axis in axes]
+        if labels:
+            plot.attrs.create("axes", labels, dtype=_TEXT)
+        for dimension, label in enumerate(labels):
+            if label != ".":
+                plot.attrs[f"{label}_indices"] = np.int64(dimension)
+        if self.ds.title:
+            plot.attrs["title"] = self.ds.title
+        self.group.attrs["default"] = "plot"
+
+    def _plot_members(self) -> tuple[str | None, list[str | None]]:
+        """Paths in this file of the plot's signal and axes (None for an axis without coordinates)."""
+        ds = self.ds
+        if ds.plot is not None:
+            signal = self._path_of(ds.plot.signal)
+            if signal is not None:
+                return signal, [self._path_of(a) if a else None for a in ds.plot.axes]
+        columns = list(ds.columns)
+        if len(columns) >= 2:
+            return self.measured[columns[-1]], [self.measured[columns[0]]]
+        if len(columns) == 1:
+            return self.measured[columns[0]], []
+        if ds.frames is not None:
+            return self.measured.get(ds.frames.name or "image"), []
+        if ds.spectra:  # counts against energy (points × channels: the points have no axis)
+            name, spectrum = next(iter(ds.spectra.items()))
+            return self.measured[name], [None] * (spectrum.counts.ndim - 1) + [self.energies[name]]
+        return None, []
+
+    def _path_of(self, view_path: str) -> str | None:
+        """Where a path-view path (``/1.1/measurement/det``) was written, when it is measured data."""
+        last = view_path.rstrip("/").rsplit("/", 1)[-1]
+        return self.measured.get(last)
+
+
+def _original(dataset: h5py.Dataset | h5py.Group, name: str) -> None:
+    if dataset.name.rsplit("/", 1)[-1] != name:
+        dataset.attrs["original_name"] = name
+
+
+def _mapping(parent: h5py.Group, name: str, values: Any, nx_class: str = "NXcollection") -> None:
+    """A nested mapping as groups of datasets (instrument parameters, mnemonics, a sample)."""
+    if not isinstance(values, Mapping):
+        _original(_value(parent, nexus_name(name, parent), values), name)
+        return
+    group = _nx_group(parent, nexus_name(name, parent), nx_class, name)
+    for key, value in values.items():
+        _mapping(group, str(key), value)
+
+
+def _frame_headers(detector: h5py.Group, headers: list[Header]) -> None:
+    """Per-frame headers, one dataset per key (a value per frame; ``@absent`` lists frames without it).
+
+    A key repeated within a frame is stored as its own dataset (``key_2``…) with
+    ``@original_name`` and ``@occurrence``; ``@order`` on the group gives each
+    frame's keys in its own order, so every frame's header comes back as it was.
+    """
+    group = _nx_group(detector, "header", "NXcollection")
+    columns: dict[tuple[str, int], list[str | None]] = {}
+    orders: list[list[int]] = []
+    slots: dict[tuple[str, int], int] = {}
+    for i, header in enumerate(headers):
+        seen: dict[str, int] = {}
+        order = []
+        for entry in header.entries:
+            occurrence = seen.get(entry.key, 0)
+            seen[entry.key] = occurrence + 1
+            slot = (entry.key, occurrence)
+            if slot not in columns:
+                columns[slot] = [None] * len(headers)
+                slots[slot] = len(slots)
+            columns[slot][i] = (
+                entry.value if isinstance(entry.value, str) else json.dumps(_plain(entry.value))
+            )
+            order.append(slots[slot])
+        orders.append(order)
+    for (key, occurrence), values in columns.items():
+        name = nexus_name(key if occurrence == 0 else f"{key}_{occurrence + 1}", group)
+        dataset = group.create_dataset(
+            name, data=np.array([v or "" for v in values], dtype=object), dtype=_TEXT
+        )
+        if name != key:
+            dataset.attrs["original_name"] = key
+        if occurrence:
+            dataset.attrs["occurrence"] = occurrence
+        absent = [i for i, v in enumerate(values) if v is None]
+        if absent:
+            dataset.attrs["absent"] = np.array(absent, np.int64)
+    if any(order != sorted(order) for order in orders):  # else: each frame's keys in storage order
+        group.create_dataset("order", data=json.dumps(orders), dtype=_TEXT)
