@@ -25,6 +25,14 @@ def split_path(path: str) -> list[str]:
     return [part for part in path.split("/") if part]
 
 
+def _attributes(node: Any) -> dict[str, Any]:
+    """A node's attributes as a dict, read now if the node was given a function for them."""
+    if not isinstance(node._attrs, dict):
+        given = node._attrs() if callable(node._attrs) else node._attrs
+        node._attrs = dict(given or {})
+    return node._attrs  # type: ignore[no-any-return]
+
+
 class Array:
     """A leaf of the path view: a lazy array, a numpy array or a scalar, with attrs."""
 
@@ -38,9 +46,7 @@ class Array:
     @property
     def attrs(self) -> dict[str, Any]:
         """The attributes (a reader may give a function that reads them on first use)."""
-        if not isinstance(self._attrs, dict):
-            self._attrs = dict((self._attrs() if callable(self._attrs) else self._attrs) or {})
-        return self._attrs
+        return _attributes(self)
 
     @property
     def value(self) -> Any:
@@ -93,11 +99,16 @@ class Group(Mapping[str, Node]):
         self,
         name: str,
         children: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
-        attrs: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self._children = children
-        self.attrs: dict[str, Any] = dict(attrs or {})
+        self._attrs = attrs
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The attributes (a reader may give a function that reads them on first use)."""
+        return _attributes(self)
 
     def _members(self) -> Mapping[str, Any]:
         if callable(self._children):

@@ -109,7 +109,7 @@ class Tree:
 
     def group(self, obj: h5py.Group, name: str) -> Group:
         """The group of the tree over an h5py group."""
-        return Group(name, _Members(self, obj, ()), attributes(obj))
+        return Group(name, _Members(self, obj, ()), lambda: attributes(obj))
 
     def members(self, obj: h5py.Group) -> dict[str, Any]:
         """The groups and arrays of an h5py group, without those that cannot be opened."""
