@@ -185,7 +185,7 @@ def test_dtypes_are_kept(tmp_path: Path, dtype: str) -> None:
     [
         ("frame", (1, 512, 1024)),
         ("spectrum", (200, 36, 36)),
-        ("balanced", (8, 64, 64)),
+        ("balanced", (4, 128, 128)),
         ((4, 128, 128), (4, 128, 128)),
         ((500, 2000, 2000), (200, 512, 1024)),
     ],
@@ -221,7 +221,7 @@ def test_a_stack_is_read_from_its_source_a_block_at_a_time(tmp_path: Path) -> No
 
     stack = FrameStack.from_array(LazyArray(source.shape, source.dtype, read))
     _written(tmp_path, Dataset("s", frames=stack), chunks="balanced")
-    assert max(asked) == 8 * 64 * 48  # one row of balanced chunks, never the whole stack
+    assert max(asked) == 4 * 64 * 48  # one row of balanced chunks (clamped to the frame), never all
     assert sum(asked) == source.size  # and every value once
 
 
@@ -368,3 +368,34 @@ def test_a_spectrum_alone_is_plotted_against_its_energy(tmp_path: Path) -> None:
         default = nxdata.get_default(h5["xrf"])
         assert default is not None and default.signal.name == "/xrf/plot/mca_0"
         assert [a.name for a in default.axes] == ["/xrf/plot/energy"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "chunks_in_cache"), [("frame", 1), ("balanced", 32), ("spectrum", 32)]
+)  # fmt: skip
+def test_the_reader_sizes_the_chunk_cache_to_the_chunks_a_read_touches(
+    tmp_path: Path, policy: str, chunks_in_cache: int
+) -> None:
+    from beamio_nexus._read_tree import Tree
+
+    stack = _stack((16, 512, 1024), np.float32)  # a frame is 2 MiB
+    path = _written(tmp_path, Dataset("s", frames=stack), chunks=policy)
+    with beamio.open(path) as f:
+        np.testing.assert_array_equal(f["s"].frames[:, 100, 200], np.asarray(stack)[:, 100, 200])
+        np.testing.assert_array_equal(f["s"].frames[3], np.asarray(stack)[3])
+    with h5py.File(path) as h5:
+        tree = Tree(h5, beamio.Guard(), beamio.Diagnostics(str(path)), str(path))
+        assert isinstance(tree.node(h5["s/instrument/image"], "data"), beamio.Array)
+        data = next(iter(tree._datasets.values()))
+        chunk_bytes = int(np.prod(data.chunks)) * 4
+        assert data.id.get_access_plist().get_chunk_cache()[1] == chunks_in_cache * chunk_bytes
+
+
+def test_silx_shows_the_layout(tmp_path: Path) -> None:
+    silx_io = pytest.importorskip("silx.io")
+    path = _written(tmp_path)
+    with silx_io.open(str(path)) as h5, beamio.open(SAMPLE) as spec:
+        assert silx_io.is_group(h5["/_1_1/measurement"]) and silx_io.is_group(h5["/_2_1/instrument/mca_0"])
+        np.testing.assert_array_equal(h5["/_1_1/measurement/Detector"][()], spec["1.1"].columns["Detector"])
+        assert h5["/_1_1/instrument/positioners/theta"][()] == spec["1.1"].positioners["theta"]
+        assert h5["/_2_1/measurement/mca_0"].shape == (3, 16)

@@ -17,8 +17,10 @@ _INVALID = re.compile(r"[^A-Za-z0-9_]")
 
 CHUNK_POLICIES = ("frame", "spectrum", "balanced")
 #: Frames per chunk and the tile of each frame in a balanced chunk: a frame read then reads
-#: 8 frames' worth, a pixel's spectrum 64 × 64 pixels' worth — each within 10× of its best layout.
-_BALANCED_FRAMES, _BALANCED_TILE = 8, 64
+#: 4 frames' worth, a pixel's spectrum 128 × 128 pixels' worth, in few chunks (HDF5's cost per
+#: chunk is what made 8 × 64 × 64 and 4 × 64 × 64 read a frame 11.7× slower than the frame
+#: layout: benchmarks/README.md).
+_BALANCED_FRAMES, _BALANCED_TILE = 4, 128
 #: The bytes a spectrum chunk aims at: one pixel's spectrum in one read of about this size.
 _SPECTRUM_CHUNK_BYTES = 1 << 20
 

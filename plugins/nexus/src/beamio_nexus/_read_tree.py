@@ -9,6 +9,7 @@ group lists its members when first asked, and again after :meth:`Tree.refresh`
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -57,6 +58,39 @@ def scalar_text(group: Group, name: str) -> str | None:
     values = np.asarray(node[()]) if node.shape == () else np.asarray(node[...]).ravel()[:1]
     value = text(values.reshape(-1)[0]) if values.size else None
     return None if value is None else str(value)
+
+
+#: The most chunk cache one dataset gets (HDF5 gives 1 MiB unless told).
+CHUNK_CACHE_LIMIT = 64 << 20
+
+
+def chunk_cache(dataset: h5py.Dataset) -> int | None:
+    """Bytes of chunk cache that hold the chunks a typical read touches; None when HDF5's will do.
+
+    A stack chunked frame by frame is read a frame at a time (the chunks of one frame);
+    one chunked across frames, a pixel's spectrum or a frame, whichever touches more.
+    HDF5's default cache holds no chunk of a large frame, so reading a frame twice read
+    it twice from the file. Up to :data:`CHUNK_CACHE_LIMIT`.
+    """
+    chunks = dataset.chunks
+    if chunks is None or dataset.ndim < 2:
+        return None
+    chunk_bytes = math.prod(chunks) * dataset.dtype.itemsize
+    per_frame = math.prod(-(-n // c) for n, c in zip(dataset.shape[1:], chunks[1:], strict=True))
+    per_spectrum = -(-dataset.shape[0] // chunks[0])
+    count = per_frame if chunks[0] == 1 else max(per_frame, per_spectrum)
+    wanted = min(count * chunk_bytes, CHUNK_CACHE_LIMIT)
+    return wanted if wanted > 1 << 20 else None
+
+
+def _reopened(parent: h5py.Group, name: str, cache: int) -> h5py.Dataset:
+    """Dataset ``name`` of ``parent`` opened with ``cache`` bytes of chunk cache."""
+    access = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
+    access.set_chunk_cache(1 << 16 | 1, cache, 0.75)  # slots: HDF5 asks about 100 a chunk
+    try:
+        return h5py.Dataset(h5py.h5d.open(parent.id, name.encode(), access))
+    except (KeyError, OSError, RuntimeError, ValueError):
+        return parent[name]  # reachable only as h5py opens it (an external link): its own cache
 
 
 class _Members(Mapping[str, Any]):
@@ -134,7 +168,17 @@ class Tree:
             return None
         if isinstance(obj, h5py.Group):
             return self.group(obj, name)
-        obj = self._datasets.setdefault(obj.id, obj)
+        key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
+        known = self._datasets.get(key)
+        if known is None:
+            cache = chunk_cache(obj)
+            if cache is not None:
+                del obj  # closed, so that HDF5 opens it again with this cache (it keeps the first)
+                known = _reopened(parent, name, cache)
+            else:
+                known = obj
+            self._datasets[key] = known
+        obj = known
         return Array(name, self.array(obj, where), lambda: attributes(obj))  # attributes read when asked
 
     def _link(self, parent: h5py.Group, name: str, where: str, error: Exception) -> str:
