@@ -16,6 +16,9 @@ _NOTHING = Capabilities(read=False, write=False, multi_frame=False, lazy=False, 
 # HDF5's superblock may follow a user block of 512, 1024, 2048 … bytes.
 _HDF5_OFFSETS = (0, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
+# Somewhere in the head, a line of MCA settings or spectra: #@MCA, #@CHANN, #@CALIB or @A.
+_MCA_LINE = rb"(?=.*?^(?:#@MCA|#@CHANN|#@CALIB|@A))"
+
 KNOWN_FORMATS: tuple[FormatSpec, ...] = (
     FormatSpec(
         "spec",
@@ -64,7 +67,24 @@ KNOWN_FORMATS: tuple[FormatSpec, ...] = (
         signatures=(
             Signature(regex=rb"\A<<PMCA SPECTRUM>>", score=100, description="an Amptek header"),
             Signature(regex=rb"\A\$SPEC_ID:", score=100, description="an ORTEC Maestro header"),
-            Signature(regex=rb"^#@MCA", score=30, description="a '#@MCA' line"),
+            Signature(
+                regex=rb"\A\xff\xff[\s\S]{14}(?:[0-9 ]{2}[A-Za-z]{3}[0-9]{2}|\x00{8})",
+                score=60,
+                description="an ORTEC CHN header (tag -1, a DDMMMYY date)",
+            ),
+            # SPEC-style .mca files (PyMca's) are SPEC files: each of these scores just
+            # under SPEC's own signature, so the extension decides, .mca here and
+            # .spec/.dat there, and SPEC wins when neither extension is known.
+            Signature(
+                regex=rb"(?s)\A(?=.*?^#S [0-9]+)" + _MCA_LINE,
+                score=59,
+                description="a SPEC scan of MCA spectra",
+            ),
+            Signature(
+                regex=rb"(?s)\A(?=#F )" + _MCA_LINE,
+                score=35,
+                description="a SPEC file of MCA spectra",
+            ),
         ),
         capabilities=_NOTHING,
         install_hint="pip install beamio-mca",
