@@ -76,7 +76,7 @@ def chunk_shape(shape: tuple[int, ...], itemsize: int, policy: Any) -> tuple[int
         return (1, *frame)
     if policy == "spectrum":
         pixels = max(1, _SPECTRUM_CHUNK_BYTES // (frames * itemsize))
-        side = max(1, int(math.sqrt(pixels)))
+        side = 1 << (max(1, int(math.sqrt(pixels))).bit_length() - 1)  # a power of two: no padded edges
         return (frames, *_tile(frame, side))
     if policy == "balanced":
         return (min(frames, _BALANCED_FRAMES), *_tile(frame, _BALANCED_TILE))
