@@ -122,3 +122,27 @@ def test_an_mca_file_in_nexus(tmp_path: Path) -> None:
     beamio.convert(tmp_path / "fe55.h5", tmp_path / "back.mca")
     with beamio.open(amptek) as a, beamio.open(tmp_path / "back.mca") as b:
         assert_equal(a, b)
+
+
+def test_an_mca_file_converted_to_nexus_is_a_detector_plotted_against_energy(tmp_path: Path) -> None:
+    h5py = pytest.importorskip("h5py")
+    nxdata = pytest.importorskip("silx.io.nxdata")
+    source = samples.write(tmp_path, "xrf.mca", samples.amptek(samples.peak_counts()))
+    beamio.convert(source, tmp_path / "xrf.h5")
+    with beamio.open(source) as f, h5py.File(tmp_path / "xrf.h5") as h5:
+        ds = f[0]
+        spectrum = next(iter(ds.spectra.values()))
+        entry = h5[h5.attrs["default"]]
+        detector = next(g for g in entry["instrument"].values() if g.attrs.get("NX_class") == "NXdetector")
+        np.testing.assert_array_equal(detector["data"][()], np.asarray(spectrum.counts))
+        np.testing.assert_array_equal(detector["channels"][()], spectrum.channels)
+        c = spectrum.calibration
+        np.testing.assert_array_equal(detector["calibration"][()], [c.a, c.b, c.c])
+        assert (
+            detector["live_time"][()] == spectrum.live_time
+            and detector["real_time"][()] == spectrum.real_time
+        )
+        plot = nxdata.get_default(entry)
+        assert plot is not None and plot.axes_dataset_names[-1] == "energy"
+        np.testing.assert_allclose(plot.axes[-1][()], spectrum.energy)
+        np.testing.assert_array_equal(plot.signal[()], np.asarray(spectrum.counts))
