@@ -185,7 +185,7 @@ def test_dtypes_are_kept(tmp_path: Path, dtype: str) -> None:
     [
         ("frame", (1, 512, 1024)),
         ("spectrum", (200, 32, 32)),
-        ("balanced", (4, 128, 128)),
+        ("balanced", (4, 128, 64)),
         ((4, 128, 128), (4, 128, 128)),
         ((500, 2000, 2000), (200, 512, 1024)),
     ],
@@ -370,7 +370,7 @@ def test_a_spectrum_alone_is_plotted_against_its_energy(tmp_path: Path) -> None:
         assert [a.name for a in default.axes] == ["/xrf/plot/energy"]
 
 
-@pytest.mark.parametrize(("policy", "chunks_in_cache"), [("frame", None), ("balanced", 32), ("spectrum", 32)])
+@pytest.mark.parametrize(("policy", "chunks_in_cache"), [("frame", None), ("balanced", 64), ("spectrum", 32)])
 def test_the_reader_sizes_the_chunk_cache_to_hold_a_frames_chunks_when_frames_share_them(
     tmp_path: Path, policy: str, chunks_in_cache: int | None
 ) -> None:

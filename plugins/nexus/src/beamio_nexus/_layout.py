@@ -16,11 +16,12 @@ _VALID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _INVALID = re.compile(r"[^A-Za-z0-9_]")
 
 CHUNK_POLICIES = ("frame", "spectrum", "balanced")
-#: Frames per chunk and the tile of each frame in a balanced chunk: a frame read then reads
-#: 4 frames' worth, a pixel's spectrum 128 × 128 pixels' worth, in few chunks (HDF5's cost per
-#: chunk is what made 8 × 64 × 64 and 4 × 64 × 64 read a frame 11.7× slower than the frame
-#: layout: benchmarks/README.md).
-_BALANCED_FRAMES, _BALANCED_TILE = 4, 128
+#: Frames per chunk and the tile of each frame (rows, columns) in a balanced chunk: a frame
+#: read then reads 4 frames' worth in 128 chunks, a pixel's spectrum 50 chunks of 128 KiB
+#: (float32) — each within 10× of its best layout. HDF5's cost per chunk made 8 × 64 × 64
+#: read a frame 11.7× slower than the frame layout; 4 × 128 × 128 read a pixel's spectrum
+#: 9.4–13× slower than the spectrum layout (benchmarks/README.md).
+_BALANCED_FRAMES, _BALANCED_TILE = 4, (128, 64)
 #: The bytes a spectrum chunk aims at: one pixel's spectrum in one read of about this size.
 _SPECTRUM_CHUNK_BYTES = 1 << 20
 
@@ -77,17 +78,17 @@ def chunk_shape(shape: tuple[int, ...], itemsize: int, policy: Any) -> tuple[int
     if policy == "spectrum":
         pixels = max(1, _SPECTRUM_CHUNK_BYTES // (frames * itemsize))
         side = 1 << (max(1, int(math.sqrt(pixels))).bit_length() - 1)  # a power of two: no padded edges
-        return (frames, *_tile(frame, side))
+        return (frames, *_tile(frame, side, side))
     if policy == "balanced":
-        return (min(frames, _BALANCED_FRAMES), *_tile(frame, _BALANCED_TILE))
+        return (min(frames, _BALANCED_FRAMES), *_tile(frame, *_BALANCED_TILE))
     raise ValueError(f"chunks={policy!r}: expected one of {', '.join(CHUNK_POLICIES)} or a shape")
 
 
-def _tile(frame: tuple[int, ...], side: int) -> tuple[int, ...]:
-    """A tile of ``side`` along a frame's last two axes (whole along any earlier one)."""
+def _tile(frame: tuple[int, ...], rows: int, columns: int) -> tuple[int, ...]:
+    """A tile of ``rows`` × ``columns`` along a frame's last two axes (whole along any earlier one)."""
     if len(frame) == 1:
-        return (min(frame[0], side * side),)
-    return (*frame[:-2], min(frame[-2], side), min(frame[-1], side))
+        return (min(frame[0], rows * columns),)
+    return (*frame[:-2], min(frame[-2], rows), min(frame[-1], columns))
 
 
 def compression_arguments(name: str | None, level: int | None) -> dict[str, Any]:
