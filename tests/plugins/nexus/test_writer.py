@@ -400,3 +400,20 @@ def test_silx_shows_the_layout(tmp_path: Path) -> None:
         np.testing.assert_array_equal(h5["/_1_1/measurement/Detector"][()], spec["1.1"].columns["Detector"])
         assert h5["/_1_1/instrument/positioners/theta"][()] == spec["1.1"].positioners["theta"]
         assert h5["/_2_1/measurement/mca_0"].shape == (3, 16)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32", ">f8"])
+def test_gzip_chunks_compressed_on_every_core_are_the_chunks_hdf5_writes(tmp_path: Path, dtype: str) -> None:
+    rng = np.random.default_rng(7)
+    values = (rng.poisson(50, (6, 40, 30)) + np.arange(30)).astype(dtype)
+    path = _written(tmp_path, Dataset("s", frames=FrameStack.from_array(values)), compression="gzip")
+    with h5py.File(tmp_path / "h5py.h5", "w") as h5:
+        h5.create_dataset(
+            "x", data=values, chunks=(1, 40, 30), compression="gzip", compression_opts=4, shuffle=True
+        )
+    with h5py.File(path) as ours, h5py.File(tmp_path / "h5py.h5") as theirs:
+        data = ours["s/instrument/image/data"]
+        assert (data.compression, data.compression_opts, data.shuffle) == ("gzip", 4, True)
+        np.testing.assert_array_equal(data[()], values)
+        for i in range(6):  # byte for byte what HDF5's own shuffle and deflate write
+            assert data.id.read_direct_chunk((i, 0, 0)) == theirs["x"].id.read_direct_chunk((i, 0, 0))
