@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,7 +82,12 @@ def test_convert(
 ) -> None:
     target = tmp_path / "out.toy"
     assert main(["convert", str(toy_file), str(target)], registry=toy_registry) == 0
-    assert capsys.readouterr().out == f"wrote {target}\n"
+    report = capsys.readouterr().out
+    assert re.fullmatch(
+        rf"wrote {re.escape(str(target))}: 2 datasets, 3 frames, 0\.0 MB of arrays from"
+        rf" {re.escape(str(toy_file))} \(toy\) in \d+\.\d s\n",
+        report,
+    ), report
     with toy_registry.open(toy_file) as source, toy_registry.open(target) as copy:
         assert_equal(source, copy)
     assert main(["convert", str(toy_file), str(target)], registry=toy_registry) == 1
@@ -119,3 +126,54 @@ def test_profiles_lists_what_is_offered_and_marks_the_active_one(capsys: pytest.
     assert main(["--profile", "lab", "profiles"], registry=registry) == 0
     out = capsys.readouterr().out
     assert out.startswith("* lab") and out.endswith("active: lab\n")
+
+
+def test_convert_quiet_says_nothing_and_verbose_lists_every_diagnostic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "bad.spec"
+    rows = "".join(f"{i} 1O{i}\n" for i in range(30))  # 30 values that are not numbers
+    source.write_text(f"#S 1 ascan\n#L a  b\n{rows}")
+    assert main(["convert", str(source), str(tmp_path / "q.spec"), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["convert", str(source), str(tmp_path / "d.spec")]) == 0
+    out = capsys.readouterr().out
+    assert "the source's diagnostics (30, what a lenient read forgave):" in out
+    assert "… 10 more (--verbose lists them)" in out and out.count("is not a number") == 20
+    assert main(["convert", str(source), str(tmp_path / "v.spec"), "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("is not a number") == 30 and "more (--verbose" not in out
+
+
+def test_convert_shows_a_progress_bar_on_a_terminal_only(
+    toy_registry: Registry, toy_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["convert", str(toy_file), str(tmp_path / "a.toy")], registry=toy_registry) == 0
+    assert "/144 [" in terminal.getvalue()  # the bar, counting the 144 bytes of the toy frames
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["convert", str(toy_file), str(tmp_path / "b.toy")], registry=toy_registry) == 0
+    assert piped.getvalue() == ""
+
+
+def test_a_watched_file_counts_every_byte_a_writer_pulls(tmp_path: Path) -> None:
+    import numpy as np
+
+    import beamio
+    from beamio import Dataset, FrameStack, Spectrum
+    from beamio._progress import array_bytes, watched
+
+    frames = FrameStack.from_array(np.arange(5 * 6 * 7, dtype=np.uint16).reshape(5, 6, 7))
+    ds = Dataset("1.1", frames=frames, spectra={"mca_0": Spectrum(np.ones((5, 32)))})
+    counted: list[int] = []
+    file = beamio.File("<memory>", [ds])
+    beamio.write(watched(file, counted.append), tmp_path / "out.h5")
+    assert sum(counted) == array_bytes(ds) == 5 * 6 * 7 * 2 + 5 * 32 * 8
+    with beamio.open(tmp_path / "out.h5") as back:
+        np.testing.assert_array_equal(np.asarray(back[0].frames), np.asarray(frames))

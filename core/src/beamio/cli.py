@@ -7,9 +7,10 @@ Exit codes: 0 success, 1 a problem with a file (one clear message), 2 usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from . import __version__
@@ -149,24 +150,62 @@ def _writer_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
-    from ._api import convert
+    """Open, write through the model with a progress bar on a terminal, then say what happened."""
+    import time
 
+    from ._api import open as open_
+    from ._api import write
+    from ._progress import array_bytes, watched
+
+    began = time.perf_counter()
+    options = _writer_options(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        target = convert(
-            args.src,
-            args.dst,
-            args.to,
-            overwrite=args.overwrite,
-            read_format=args.read_format,
-            profile=args.profile,
-            registry=registry,
-            **_writer_options(args),
-        )
+        with open_(args.src, args.read_format, profile=args.profile, registry=registry) as file:
+            total = sum(array_bytes(file[i]) for i in range(len(file)))
+            with _bar(total, quiet=args.quiet) as tick:
+                target = write(
+                    watched(file, tick) if tick else file,
+                    args.dst,
+                    args.to,
+                    overwrite=args.overwrite,
+                    profile=args.profile,
+                    registry=registry,
+                    **options,
+                )
+            diagnostics = list(file.diagnostics)
+            count = len(file)
+            frames = sum(len(file[i].frames or ()) for i in range(count))
+            source_format = file.format
+    if args.quiet:
+        return 0
+    elapsed = time.perf_counter() - began
+    out.write(
+        f"wrote {target}: {count} dataset{'s' * (count != 1)}"
+        + (f", {frames} frame{'s' * (frames != 1)}" if frames else "")
+        + f", {total / 1e6:.1f} MB of arrays from {args.src} ({source_format}) in {elapsed:.1f} s\n"
+    )
     for warning in caught:
         out.write(f"warning: {warning.message}\n")
-    out.write(f"wrote {target}\n")
+    shown = diagnostics if args.verbose else diagnostics[:_MAX_LISTED]
+    if diagnostics:
+        out.write(f"the source's diagnostics ({len(diagnostics)}, what a lenient read forgave):\n")
+        out.writelines(f"  {d}\n" for d in shown)
+        if len(shown) < len(diagnostics):
+            out.write(f"  … {len(diagnostics) - len(shown)} more (--verbose lists them)\n")
     return 0
+
+
+@contextlib.contextmanager
+def _bar(total: int, *, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar of bytes on stderr when it is a terminal (None otherwise: no counting at all)."""
+    if quiet or not total or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False) as bar:
+        yield bar.update
 
 
 def _follow(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
@@ -232,6 +271,9 @@ def _parser() -> argparse.ArgumentParser:
     conv.add_argument("--from", dest="read_format", help="input format (else detected)")
     conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     conv.add_argument("--append", action="store_true", help="add to DST if it exists (SPEC, NeXus)")
+    loud = conv.add_mutually_exclusive_group()
+    loud.add_argument("--quiet", action="store_true", help="no progress bar, no report (errors still)")
+    loud.add_argument("--verbose", action="store_true", help="list every diagnostic of the source")
     conv.add_argument(
         "-o", "--option", action="append", metavar="KEY=VALUE", help="a writer option: -o chunks=spectrum"
     )
