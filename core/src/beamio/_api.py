@@ -315,6 +315,23 @@ def write(
     return Path(target)
 
 
+def check_one_stack(file: File) -> None:
+    """A file series converts to one stack: FormatError naming the first file whose frames differ."""
+    if len(file.paths) < 2:
+        return
+    stacks = [ds.frames for ds in file.datasets if ds.frames is not None]
+    first = stacks[0] if stacks else None
+    for frames in stacks[1:]:
+        assert first is not None
+        if frames.shape[1:] != first.shape[1:] or frames.dtype != first.dtype:
+            differs = frames.frame(0).source or file.path
+            raise FormatError(
+                f"its frames are {frames.shape[1:]} {frames.dtype}, those of the files before it"
+                f" {first.shape[1:]} {first.dtype}: a series converts to one stack of one shape and dtype",
+                differs,
+            )
+
+
 def _exists(target: str, entry: FormatEntry) -> str:
     """What to say when the target exists: how to replace it, and how to add to it if the format can."""
     add = ", or append=True (--append) to add to it" if entry.spec.capabilities.append else ""
@@ -383,6 +400,7 @@ def convert(
     if os.path.exists(dst) and not (overwrite or writer.settings.get("append")):
         raise TargetExistsError(_exists(dst, entry))
     with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
+        check_one_stack(file)
         return write(
             file, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options
         )

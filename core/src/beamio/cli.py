@@ -153,8 +153,8 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     """Open, write through the model with a progress bar on a terminal, then say what happened."""
     import time
 
+    from ._api import check_one_stack, write
     from ._api import open as open_
-    from ._api import write
     from ._progress import array_bytes, watched
 
     began = time.perf_counter()
@@ -162,6 +162,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with open_(args.src, args.read_format, profile=args.profile, registry=registry) as file:
+            check_one_stack(file)
             total = sum(array_bytes(file[i]) for i in range(len(file)))
             with _bar(total, quiet=args.quiet) as tick:
                 target = write(

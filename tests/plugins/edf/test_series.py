@@ -9,6 +9,7 @@ import pytest
 
 import beamio
 from beamio import Dataset, Frame, FrameStack, Header
+from beamio.cli import main
 
 
 def _write_series(folder: Path, count: int, pattern: str = "ROOT_0007_0001_{:04d}.edf") -> list[Path]:
@@ -62,6 +63,19 @@ def test_frames_of_another_shape_make_another_dataset(tmp_path: Path) -> None:
     with beamio.open(tmp_path / "ROOT_*.edf") as f:
         assert list(f) == ["1.1", "2.1"]
         assert f["2.1"].frames.shape == (1, 5, 5)
+    # Converted, a series is one stack: the first file that differs is named.
+    odd_file = tmp_path / "ROOT_0007_0001_0002.edf"
+    for convert in (
+        lambda: beamio.convert(tmp_path / "ROOT_*.edf", tmp_path / "stack.h5"),
+        lambda: main(["--debug", "convert", str(tmp_path / "ROOT_*.edf"), str(tmp_path / "stack.h5")]),
+    ):
+        with pytest.raises(beamio.FormatError) as caught:
+            convert()
+        assert str(caught.value) == (
+            f"{odd_file}: its frames are (5, 5) float32, those of the files before it (3, 4) uint16:"
+            " a series converts to one stack of one shape and dtype"
+        )
+    assert not (tmp_path / "stack.h5").exists()
 
 
 def test_no_matching_file_and_a_format_without_series(tmp_path: Path) -> None:
