@@ -25,11 +25,11 @@ def split_path(path: str) -> list[str]:
     return [part for part in path.split("/") if part]
 
 
-def _attributes(node: Any) -> dict[str, Any]:
-    """A node's attributes as a dict, read now if the node was given a function for them."""
-    if not isinstance(node._attrs, dict):
+def _attributes(node: Any) -> Mapping[str, Any]:
+    """A node's attributes: the mapping given (a reader's may read each when asked), or a function's."""
+    if not isinstance(node._attrs, Mapping):
         given = node._attrs() if callable(node._attrs) else node._attrs
-        node._attrs = dict(given or {})
+        node._attrs = given if isinstance(given, Mapping) else dict(given or {})
     return node._attrs  # type: ignore[no-any-return]
 
 
@@ -44,8 +44,8 @@ class Array:
         self._attrs = attrs
 
     @property
-    def attrs(self) -> dict[str, Any]:
-        """The attributes (a reader may give a function that reads them on first use)."""
+    def attrs(self) -> Mapping[str, Any]:
+        """The attributes (a reader may give a function, or a mapping that reads each on first use)."""
         return _attributes(self)
 
     @property
@@ -106,8 +106,8 @@ class Group(Mapping[str, Node]):
         self._attrs = attrs
 
     @property
-    def attrs(self) -> dict[str, Any]:
-        """The attributes (a reader may give a function that reads them on first use)."""
+    def attrs(self) -> Mapping[str, Any]:
+        """The attributes (a reader may give a function, or a mapping that reads each on first use)."""
         return _attributes(self)
 
     def _members(self) -> Mapping[str, Any]:

@@ -21,7 +21,7 @@ from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
 from ._read_filters import describe, missing_filters
 
-__all__ = ["Tree", "attributes", "nx_class", "scalar_text", "text"]
+__all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
 
 
 def text(value: Any) -> Any:
@@ -41,6 +41,45 @@ def attributes(obj: Any) -> dict[str, Any]:
         return {key: text(obj.attrs[key]) for key in obj.attrs}
     except (OSError, KeyError, TypeError):  # an attribute of a type h5py cannot read
         return {}
+
+
+class Attributes(Mapping[str, Any]):
+    """An h5py object's attributes, each read (and decoded by :func:`text`) when first asked for.
+
+    Finding the entries asks every group for its ``NX_class`` only; reading every
+    attribute of every group listed cost half of an open. An attribute h5py cannot
+    read is absent.
+    """
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+        self._read: dict[str, Any] = {}
+        self._names: list[str] | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._read:
+            try:
+                self._read[key] = text(self._obj.attrs[key])
+            except (OSError, TypeError, ValueError) as error:
+                raise KeyError(key) from error
+        return self._read[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            return isinstance(key, str) and key in self._obj.attrs
+        except (OSError, TypeError, ValueError):
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        if self._names is None:
+            try:
+                self._names = [name for name in self._obj.attrs if name in self]
+            except (OSError, TypeError, ValueError):
+                self._names = []
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def nx_class(node: Any) -> str | None:
@@ -139,11 +178,11 @@ class Tree:
 
     def root(self, aliases: Sequence[str] = ()) -> Group:
         """The root group; ``aliases`` (``"entry/sub"``) are deeper groups also listed as root members."""
-        return Group("", _Members(self, self.h5, aliases), attributes(self.h5))
+        return Group("", _Members(self, self.h5, aliases), Attributes(self.h5))
 
     def group(self, obj: h5py.Group, name: str) -> Group:
         """The group of the tree over an h5py group."""
-        return Group(name, _Members(self, obj, ()), lambda: attributes(obj))
+        return Group(name, _Members(self, obj, ()), Attributes(obj))
 
     def members(self, obj: h5py.Group) -> dict[str, Any]:
         """The groups and arrays of an h5py group, without those that cannot be opened."""
@@ -179,7 +218,7 @@ class Tree:
                 known = obj
             self._datasets[key] = known
         obj = known
-        return Array(name, self.array(obj, where), lambda: attributes(obj))  # attributes read when asked
+        return Array(name, self.array(obj, where), Attributes(obj))
 
     def _link(self, parent: h5py.Group, name: str, where: str, error: Exception) -> str:
         try:

@@ -67,10 +67,10 @@ class NexusReader(FormatReader):
         h5 = _open(source)
         source.on_close(h5.close)
         state = _State(h5, source)
-        root = attributes(h5)
-        header = Header(root, origin=source.path)
-        if is_beamio_file(root):  # the source's own file header, as the writer stored it
+        if is_beamio_file(state.root.attrs):  # the source's own file header, as the writer stored it
             header = stored_header(state.root, "file_header", source.path) or Header(origin=source.path)
+        else:
+            header = Header(attributes(h5), origin=source.path)
         return source.file(
             state.datasets(),
             header=header,

@@ -10,7 +10,7 @@ give back equal files.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ __all__ = ["frame_headers", "is_beamio_file", "original", "spectra", "stored_hea
 _HEADER_PARTS = ("keys", "values", "raw", "rows")
 
 
-def is_beamio_file(root_attrs: dict[str, Any]) -> bool:
+def is_beamio_file(root_attrs: Mapping[str, Any]) -> bool:
     """Whether beamio wrote the file (its root says ``creator = "beamio …"``)."""
     return str(root_attrs.get("creator", "")).startswith("beamio ")
 
