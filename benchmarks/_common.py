@@ -8,10 +8,11 @@ import json
 import os
 import platform
 import select
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -69,6 +70,50 @@ def run_child(script: str, args: list[str], budget: float) -> tuple[dict | None,
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed with exit code {process.returncode}")
     return json.loads(output.strip().splitlines()[-1]), time.perf_counter() - began, peaks
+
+
+def run_children(
+    script: str,
+    args: list[str],
+    label: str,
+    show: Callable[[dict], str],
+    *,
+    runs: int,
+    budget: float,
+    repeat_under: float = float("inf"),
+) -> tuple[list[dict], dict | None]:
+    """Up to ``runs`` fresh children of ``script args``: their results, and what is known of one stopped.
+
+    Each result gets ``hwm_kb``, the larger of the child's own ``peak_kb`` (VmHWM, if
+    it said) and the sampled one, and ``anon_kb``, the sampled anonymous peak; ``show``
+    makes the line printed to stderr after each run. A run that took longer than
+    ``repeat_under`` seconds is the last; one over ``budget`` is stopped, and then the
+    second value holds its wall time (``stopped``) and peaks (None otherwise).
+    """
+    results: list[dict] = []
+    for _ in range(runs):
+        result, wall, peaks = run_child(script, args, budget)
+        if result is None:
+            print(f"  {label}: stopped after {wall:.0f} s (budget)", file=sys.stderr, flush=True)
+            return results, {"stopped": wall, **peaks}
+        result["hwm_kb"] = max(result.pop("peak_kb", 0), peaks["hwm_kb"])
+        result["anon_kb"] = peaks["anon_kb"]
+        results.append(result)
+        print(f"  {label}: {show(result)}", file=sys.stderr, flush=True)
+        if wall > repeat_under:
+            break
+    return results, None
+
+
+def discard(paths: Iterable[Path], keep: bool) -> None:
+    """Delete the files and folders a benchmark made, or, with ``keep``, say where they are."""
+    for path in paths:
+        if keep:
+            print(f"kept {path}")
+        elif path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def read_through(path: str | os.PathLike[str]) -> None:

@@ -67,6 +67,7 @@ from _common import (
     ratio_line,
     read_through,
     run_child,
+    run_children,
     status_kb,
 )
 
@@ -351,7 +352,6 @@ def _compare_headers(ours: _Beamio, theirs: _Fabio, count: int) -> list[str]:
 
 def measure(tool: str, path: Path, size: int, options: argparse.Namespace) -> dict:
     """Best-of-N times and the largest memory peaks of one reader's runs."""
-    runs: list[dict] = []
     args = [
         "--child",
         tool,
@@ -364,21 +364,17 @@ def measure(tool: str, path: Path, size: int, options: argparse.Namespace) -> di
     ]
     if options.no_prime:
         args.append("--no-prime")
-    for _ in range(options.runs):
-        result, wall, peaks = run_child(SCRIPT, args, options.budget)
-        if result is None:
-            print(f"  {tool}: stopped after {wall:.0f} s (budget)", file=sys.stderr, flush=True)
-            return {"tool": tool, "stopped": wall, "runs": len(runs) + 1, **peaks}
-        result["hwm_kb"] = max(result.pop("peak_kb"), peaks["hwm_kb"])
-        result["anon_kb"] = peaks["anon_kb"]
-        runs.append(result)
-        print(
-            f"  {tool}: open {result['open_s'] * 1e3:.2f} ms, last {result['last_s'] * 1e3:.2f} ms,"
+
+    def show(result: dict) -> str:
+        return (
+            f"open {result['open_s'] * 1e3:.2f} ms, last {result['last_s'] * 1e3:.2f} ms,"
             f" random {result['random_s'] * 1e3:.3f} ms, all {result['all_s']:.3f} s,"
-            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous",
-            file=sys.stderr,
-            flush=True,
+            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous"
         )
+
+    runs, stopped = run_children(SCRIPT, args, tool, show, runs=options.runs, budget=options.budget)
+    if stopped is not None:
+        return {"tool": tool, **stopped, "runs": len(runs) + 1}
     best: dict[str, Any] = {"tool": tool, "runs": len(runs), "primed": all(r["primed"] for r in runs)}
     fastest = ("open_s", "last_s", "random_s", "all_s", "baseline_kb", "baseline_anon_kb")
     best.update({k: min(r[k] for r in runs) for k in fastest})

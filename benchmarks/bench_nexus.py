@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from _common import (
     check_lines,
+    discard,
     machine,
     mb,
     prime_memory,
@@ -422,11 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             profile(files, tiny, options)
     finally:
         tiny.unlink(missing_ok=True)
-        for path in files.values():
-            if options.keep:
-                print(f"kept {path}")
-            else:
-                path.unlink(missing_ok=True)
+        discard(files.values(), options.keep)
         if options.folder is None and not any(folder.iterdir()):
             folder.rmdir()
     return 0

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import check_lines, machine, mb, read_through, run_child, status_kb
+from _common import check_lines, machine, mb, read_through, run_child, run_children, status_kb
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = str(Path(__file__).resolve())
@@ -203,23 +203,19 @@ def _difference(a: object, b: object) -> str:
 
 def measure(tool: str, path: Path, options: argparse.Namespace) -> dict:
     """Best-of-N times and the largest memory peaks of one reader's runs."""
-    runs: list[dict] = []
-    for _ in range(options.runs):
-        result, wall, peaks = run_child(SCRIPT, ["--child", tool, str(path)], options.budget)
-        if result is None:
-            print(f"  {tool}: stopped after {wall:.0f} s (budget)", file=sys.stderr, flush=True)
-            return {"tool": tool, "stopped": wall, "runs": len(runs) + 1, **peaks}
-        result["hwm_kb"] = max(result.pop("peak_kb"), peaks["hwm_kb"])
-        result["anon_kb"] = peaks["anon_kb"]
-        runs.append(result)
-        print(
-            f"  {tool}: index {result['index_s']:.3f} s, read all {result['read_s']:.3f} s,"
-            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous",
-            file=sys.stderr,
-            flush=True,
+
+    def show(result: dict) -> str:
+        return (
+            f"index {result['index_s']:.3f} s, read all {result['read_s']:.3f} s,"
+            f" peak {mb(result['hwm_kb']):.0f} MB RSS, {mb(result['anon_kb']):.0f} MB anonymous"
         )
-        if wall > options.repeat_under:
-            break
+
+    args = ["--child", tool, str(path)]
+    runs, stopped = run_children(
+        SCRIPT, args, tool, show, runs=options.runs, budget=options.budget, repeat_under=options.repeat_under
+    )
+    if stopped is not None:
+        return {"tool": tool, **stopped, "runs": len(runs) + 1}
     best = {"tool": tool, "runs": len(runs)}
     fastest = ("index_s", "read_s", "baseline_kb", "baseline_anon_kb")
     best.update({k: min(r[k] for r in runs) for k in fastest})

@@ -99,3 +99,14 @@ def test_compressed_data_blocks_round_trip(tmp_path: Path) -> None:
             header = f[0].frames.frame(1).header
             assert header["Compression"] == kind and header["ByteOrder"] == "HighByteFirst"
             np.testing.assert_array_equal(np.asarray(f[0].frames), data)
+
+
+def test_a_series_read_whole_lands_in_one_array_file_by_file(tmp_path: Path) -> None:
+    _write_series(tmp_path, 6)
+    with beamio.open(tmp_path / "ROOT_*.edf") as f:
+        stack = f["1.1"].frames
+        everything = np.asarray(stack)
+        assert everything.shape == (6, 3, 4) and everything.dtype == np.uint16
+        for i in range(6):
+            np.testing.assert_array_equal(everything[i], stack[i])
+        np.testing.assert_array_equal(stack[1:5, 2, :], everything[1:5, 2, :])

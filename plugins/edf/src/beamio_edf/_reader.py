@@ -306,13 +306,14 @@ class _Content:
             self._source.on_close(self._map.close)
         return self._map
 
-    def _read_whole(self, info: FrameInfo, out: np.ndarray) -> None:
+    def _read_whole(self, info: FrameInfo, out: np.ndarray, fd: int | None = None) -> None:
         """Read frame ``info`` into ``out`` (C-contiguous, the frame's own dtype) with positioned reads."""
-        assert self.fd is not None
+        fd = self.fd if fd is None else fd
+        assert fd is not None
         view = memoryview(out.reshape(-1).view(np.uint8).data)
         done = 0
         while done < len(view):
-            got = os.preadv(self.fd, [view[done:]], info.data_start + done)
+            got = os.preadv(fd, [view[done:]], info.data_start + done)
             if got <= 0:
                 raise FormatError(
                     f"the file ends {len(view) - done} bytes before the end of the frame's data"
@@ -375,12 +376,25 @@ class _Content:
         return read_compressed
 
     def frame_reader_into(self, info: FrameInfo) -> Any:
-        """A read that writes straight into a stack's slot (uncompressed frames of one file only)."""
-        if info.compression is not None or (self.data is None and self.fd is None):
+        """A read that writes straight into a stack's slot (uncompressed frames)."""
+        if info.compression is not None:
             return None
         count = math.prod(info.shape)
 
         def read_into(key: tuple[Any, ...], out: np.ndarray) -> None:
+            if self.data is None and self.fd is None:  # a file of a series: read into the slot
+                if (
+                    hasattr(os, "preadv")
+                    and _whole(key, info.shape)
+                    and out.dtype == info.dtype
+                    and out.flags.c_contiguous
+                ):
+                    with open(self.path, "rb") as handle:
+                        self._read_whole(info, out, handle.fileno())
+                    return
+                frame = np.fromfile(self.path, info.dtype, count, offset=info.data_start).reshape(info.shape)
+                np.copyto(out, frame[key])
+                return
             # Frame after frame into one array: a copy from the map beats a read per frame here
             # (0.14 s against 0.17 s for 1 GB); a lone frame is read (no page faults for it).
             view = np.frombuffer(self._mapped(), info.dtype, count, info.data_start).reshape(info.shape)

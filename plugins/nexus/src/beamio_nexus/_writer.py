@@ -102,7 +102,8 @@ class NexusWriter(FormatWriter):
                 _root_attributes(h5, target)
                 if file.header.entries:
                     write_header(h5, "file_header", file.header)
-            for ds in file.datasets:
+            for i in range(len(file)):  # one Dataset at a time: a file's scans are not all held
+                ds = file[i]
                 name = self._entry_name(parent, ds.key)
                 entry = _Entry(self, parent.create_group(name, track_order=True), ds, compression)
                 if name != ds.key:
