@@ -244,8 +244,13 @@ class _Entry:
 
     def _positioners(self, instrument: h5py.Group) -> None:
         positioners = _nx_group(instrument, "positioners", "NXcollection")
+        taken: set[str] = set()  # the names written here: no HDF5 lookup per motor
         for name, value in self.ds.positioners.items():
-            _original(_value(positioners, nexus_name(name, positioners), value), name)
+            written = nexus_name(name, taken)
+            taken.add(written)
+            dataset = _value(positioners, written, value)
+            if written != name:
+                dataset.attrs["original_name"] = name
 
     def _frames(self, instrument: h5py.Group, measurement: h5py.Group) -> None:
         frames = self.ds.frames
