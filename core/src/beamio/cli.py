@@ -163,7 +163,11 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         warnings.simplefilter("always")
         with open_(args.src, args.read_format, profile=args.profile, registry=registry) as file:
             check_one_stack(file)
-            total = sum(array_bytes(file[i]) for i in range(len(file)))
+            total = frames = 0
+            for i in range(len(file)):  # one pass over the Datasets before writing: sizes, frames
+                ds = file[i]
+                total += array_bytes(ds)
+                frames += len(ds.frames) if ds.frames is not None else 0
             with _bar(total, quiet=args.quiet) as tick:
                 target = write(
                     watched(file, tick) if tick else file,
@@ -176,7 +180,6 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 )
             diagnostics = list(file.diagnostics)
             count = len(file)
-            frames = sum(len(file[i].frames or ()) for i in range(count))
             source_format = file.format
     if args.quiet:
         return 0
