@@ -230,9 +230,7 @@ class _Entry:
         self._positioners(instrument)
         measurement = _nx_group(group, "measurement", "NXcollection")
         for name, values in ds.columns.items():
-            dataset = _value(measurement, nexus_name(name, measurement), values)
-            _original(dataset, name)
-            self.measured[name] = dataset.name
+            self.measured[name] = _named(measurement, name, values).name
         if ds.frames is not None:
             self._frames(instrument, measurement)
         for name, spectrum in ds.spectra.items():
@@ -246,11 +244,7 @@ class _Entry:
         positioners = _nx_group(instrument, "positioners", "NXcollection")
         taken: set[str] = set()  # the names written here: no HDF5 lookup per motor
         for name, value in self.ds.positioners.items():
-            written = nexus_name(name, taken)
-            taken.add(written)
-            dataset = _value(positioners, written, value)
-            if written != name:
-                dataset.attrs["original_name"] = name
+            _named(positioners, name, value, taken)
 
     def _frames(self, instrument: h5py.Group, measurement: h5py.Group) -> None:
         frames = self.ds.frames
@@ -287,7 +281,7 @@ class _Entry:
         if spectrum.rois:
             rois = _nx_group(detector, "roi", "NXcollection")
             for roi in spectrum.rois:
-                _original(_value(rois, nexus_name(roi.name, rois), [roi.first, roi.last]), roi.name)
+                _named(rois, roi.name, [roi.first, roi.last])
         if spectrum.header.entries:
             write_header(detector, "header", spectrum.header)
         self._measure(measurement, detector, name, data)
@@ -444,15 +438,25 @@ def _gzip(level: int, itemsize: int) -> Callable[[np.ndarray], bytes]:
     return encode
 
 
-def _original(dataset: h5py.Dataset | h5py.Group, name: str) -> None:
-    if dataset.name.rsplit("/", 1)[-1] != name:
+def _named(group: h5py.Group, name: str, value: Any, taken: set[str] | None = None) -> h5py.Dataset:
+    """``value`` written under ``name`` made a valid NeXus name (the original in ``@original_name``).
+
+    ``taken``, when given, holds the names already written to ``group`` (and gets this one):
+    cheaper than asking HDF5 for each of a scan's hundreds of motors.
+    """
+    written = nexus_name(name, group if taken is None else taken)
+    if taken is not None:
+        taken.add(written)
+    dataset = _value(group, written, value)
+    if written != name:
         dataset.attrs["original_name"] = name
+    return dataset
 
 
 def _mapping(parent: h5py.Group, name: str, values: Any, nx_class: str = "NXcollection") -> None:
     """A nested mapping as groups of datasets (instrument parameters, mnemonics, a sample)."""
     if not isinstance(values, Mapping):
-        _original(_value(parent, nexus_name(name, parent), values), name)
+        _named(parent, name, values)
         return
     group = _nx_group(parent, nexus_name(name, parent), nx_class, name)
     for key, value in values.items():
