@@ -42,3 +42,34 @@ def test_the_quick_start_converts_the_sample(tmp_path: Path, monkeypatch: pytest
     assert "wrote sample.h5" in out and "sample.h5: nexus" in out
     assert "columns (8): theta, H, K, L, Epoch, Seconds, Monitor, Detector" in out
     assert "spectrum mca_0: (3, 16) float64" in out
+
+
+def test_the_series_examples_convert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import shlex
+
+    import fabio
+    import h5py
+    import numpy as np
+
+    from beamio.cli import main
+
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"A series of image files converts.*?```sh\n(.*?)```", text, re.S)
+    assert block, "the README lost its series examples"
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(3)
+    images = [rng.poisson(20, (40, 60)).astype(np.int32) for _ in range(3)]
+    for i, image in enumerate(images):
+        fabio.edfimage.EdfImage(data=image, header={"title": f"frame {i}"}).write(f"frames_{i:04d}.edf")
+        fabio.cbfimage.CbfImage(data=image, header={}).write(f"img_{i:05d}.cbf")
+    fabio.edfimage.EdfImage(data=images[0], header={}).write("dark.edf")
+    fabio.tifimage.TifImage(data=images[2], header={}).write("img_00002.tif")
+    for line in block.group(1).strip().splitlines():
+        words = shlex.split(line)
+        assert words[0] == "beamio"
+        assert main(words[1:]) == 0, line
+        target = next(word for word in words if word.endswith(".h5"))
+        with h5py.File(target) as h5:
+            np.testing.assert_array_equal(h5["/_1_1/instrument/image/data"][...], images)
+    out = capsys.readouterr().out
+    assert "(edf)" in out and "(fabio)" in out and "(edf+fabio)" in out

@@ -7,13 +7,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 
-from beamio import Registry
+import beamio.testing.toy as toy
+from beamio import File, Option, Registry, Target
 from beamio.cli import main
 from beamio.errors import NoFormatMatched
-from beamio.testing import assert_equal
+from beamio.testing import StaticPlugin, assert_equal
+from beamio.testing.toy_io import ToyWriter
 
 
 def test_formats_lists_the_installed_plugins(capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,3 +181,73 @@ def test_a_watched_file_counts_every_byte_a_writer_pulls(tmp_path: Path) -> None
     assert sum(counted) == array_bytes(ds) == 5 * 6 * 7 * 2 + 5 * 32 * 8
     with beamio.open(tmp_path / "out.h5") as back:
         np.testing.assert_array_equal(np.asarray(back[0].frames), np.asarray(frames))
+
+
+class _LayoutWriter(ToyWriter):
+    """A TOY writer that takes the NeXus writer's layout options and records them."""
+
+    options: ClassVar[dict[str, Option]] = {
+        "chunks": Option("frame", (str, tuple)),
+        "compression": Option(None, str),
+    }
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def write(self, file: File, target: Target) -> None:
+        _LayoutWriter.seen.append(dict(self.settings))
+        super().write(file, target)
+
+
+@pytest.mark.parametrize(
+    ("flags", "options"),
+    [
+        ([], {"chunks": "frame", "compression": None}),
+        (["--compression", "gzip"], {"chunks": "frame", "compression": "gzip"}),
+        (["--chunks", "image"], {"chunks": "frame", "compression": None}),
+        (["--chunks", "spectrum", "--compression", "lz4"], {"chunks": "spectrum", "compression": "lz4"}),
+        (["--chunks", "balanced"], {"chunks": "balanced", "compression": None}),
+        (["--chunks", "4x64X32"], {"chunks": (4, 64, 32), "compression": None}),
+        (["--chunks", "spectrum", "-o", "chunks=spectrum"], {"chunks": "spectrum", "compression": None}),
+    ],
+)
+def test_compression_and_chunks_are_spellings_of_the_writer_options(
+    toy_file: Path, tmp_path: Path, flags: list[str], options: dict[str, Any]
+) -> None:
+    registry = Registry(
+        plugins=[StaticPlugin([attrs.evolve(toy.SPEC, writer=f"{__name__}:_LayoutWriter")])],
+        entry_points=False,
+    )
+    _LayoutWriter.seen.clear()
+    assert main(["convert", str(toy_file), str(tmp_path / "out.toy"), *flags], registry=registry) == 0
+    assert _LayoutWriter.seen == [{"strict": False, **options}]
+
+
+@pytest.mark.parametrize("layout", ["frames", "4x", "0x64x64", "4,64,64", ""])
+def test_a_chunk_layout_that_is_none_is_a_usage_error(
+    toy_registry: Registry, toy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], layout: str
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["convert", str(toy_file), str(tmp_path / "out.toy"), "--chunks", layout], registry=toy_registry)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"beamio convert: error: argument --chunks: {layout!r}: expected image (a frame per chunk), spectrum,"
+        " balanced, or a chunk shape like 1x512x512"
+    )
+
+
+def test_a_flag_and_an_option_that_disagree_are_an_error(
+    toy_registry: Registry, toy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "convert",
+        str(toy_file),
+        str(tmp_path / "out.toy"),
+        "--compression",
+        "gzip",
+        "-o",
+        "compression=lz4",
+    ]
+    assert main(args, registry=toy_registry) == 1
+    assert capsys.readouterr().err == (
+        "beamio: -o 'compression=lz4' and --compression say two different things: give one of them\n"
+    )
+    assert not (tmp_path / "out.toy").exists()

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from ._address import address_owner, open_address, run_reader
 from ._dataset import Dataset
 from ._detect import DetectionReport, install_hints, rank
+from ._diagnostics import Diagnostics
+from ._distributed import Opened, stamp_origins, through_cluster
 from ._file import File
+from ._mixed import formats_of, open_mixed
 from ._profiles import Profile
 from ._registry import FormatEntry, Registry, default_registry
 from ._series import expand_series, is_pattern
@@ -45,15 +50,30 @@ def _check_path(path: str) -> None:
         raise IsADirectoryError(21, "Is a directory (beamio opens files)", path)
 
 
-def _locate(path: str) -> tuple[list[str], Head]:
-    """The file (or the files of a glob or %-pattern, in order) and the head of the first."""
-    if not os.path.exists(path) and is_pattern(path):
-        paths = expand_series(path)
-        if not paths:
-            raise FileNotFoundError(2, "No file matches the pattern", path)
-        return paths, read_head(paths[0])
-    _check_path(path)
-    return [path], read_head(path)
+def _locate(path: str | list[str]) -> tuple[list[str], Head]:
+    """The file (or the files of a glob, a %-pattern or a list, in order) and the head of the first."""
+    paths: list[str] = []
+    for name in [path] if isinstance(path, str) else path:
+        if not os.path.exists(name) and is_pattern(name):
+            found = expand_series(name)
+            if not found:
+                raise FileNotFoundError(2, "No file matches the pattern", name)
+            paths.extend(found)
+        else:
+            _check_path(name)
+            paths.append(name)
+    return paths, read_head(paths[0])
+
+
+def _given(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> tuple[str, str | list[str]]:
+    """What ``open`` was given: the name it goes by (a list's first file) and the file or the files."""
+    if isinstance(path, (str, os.PathLike)):
+        file = parse_url(path).file
+        return file, file
+    files = [os.fspath(p) for p in path]
+    if not files:
+        raise ValueError("an empty list of files: give one file or more")
+    return files[0], files
 
 
 def detect(
@@ -80,7 +100,7 @@ def _report(registry: Registry, path: str, head: Any) -> DetectionReport:
 
 
 def open(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     format: str | None = None,
     *,
     profile: str | Profile | None = None,
@@ -93,6 +113,10 @@ def open(
     ----------
     path
         The file (``scan.spec``); an address inside it (``scan.spec::/1.1``) opens the file.
+        A glob (``frames_*.edf``), a %-pattern (``img_%05d.cbf``) or a list of files opens
+        a series as one: the frames in the order given (a glob's in numeric order), of one
+        format or of several (each file detected on its own).
+        An address whose scheme a plugin owns (``sps://fourc/SCAN_D``) goes to that plugin.
     format
         A format name: use that reader, no guessing; its refusal is an error.
     profile
@@ -112,20 +136,25 @@ def open(
         A plugin's reader raised something other than a FormatError.
     """
     registry = registry or default_registry()
-    path = parse_url(path).file
+    path, files = _given(path)
     active = registry.profile(profile)
+    owner = address_owner(registry, path, format)
+    if owner is not None:  # not a file: an address its plugin opens (sps://fourc/SCAN_D)
+        settings = _options(active, "reader_options", owner.spec.name, options)
+        file, report = open_address(registry, owner, path, settings)
+        return _finish(registry, file, owner, active, report)
     if format is not None:
         entry = registry.entry(format)
         reader = registry.reader_class(entry)(
             entry.spec, **_options(active, "reader_options", format, options)
         )
-        paths, head = _locate(path)
+        paths, head = _locate(files)
         report = _report(registry, path, head)
         file = _read(registry, entry, reader, path, head, paths)
         report.chosen = entry.spec.name
         return _finish(registry, file, entry, active, report)
 
-    paths, head = _locate(path)
+    paths, head = _locate(files)
     report = _report(registry, path, head)
     preferred = active.preferred_formats(path) if active else []
     for entry, candidate in rank(registry.entries_in_use(), head, preferred):
@@ -146,6 +175,13 @@ def open(
                 f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}:"
                 f" {type(error).__name__}: {error}"
             ) from error
+        mixed = formats_of(registry, paths, entry, active.preferred_formats if active else lambda _: [])
+        if mixed is not None:  # files of several formats: each format's files read by its reader
+            file = open_mixed(path, paths, mixed, functools.partial(_read_as, registry, active, options))
+            file.opened = Opened.of(paths, None, options)  # opened again, each file is detected again
+            candidate.outcome = "accepted"
+            report.chosen = file.format
+            return _finish(registry, file, entry, active, report)
         if len(paths) > 1 and not entry.spec.capabilities.series:
             candidate.outcome = "refused: it does not open file series"
             continue
@@ -175,29 +211,39 @@ def _no_match_message(report: DetectionReport) -> str:
 
 
 def _read(
-    registry: Registry, entry: FormatEntry, reader: Any, path: str, head: Any, paths: list[str]
+    registry: Registry,
+    entry: FormatEntry,
+    reader: Any,
+    path: str,
+    head: Any,
+    paths: list[str],
+    diagnostics: Diagnostics | None = None,
 ) -> File:
     if len(paths) > 1 and not entry.spec.capabilities.series:
         raise UnsupportedOperation(f"{path}: the {entry.spec.name} format does not open file series")
     source = Source(path, head, entry.spec.name, reader.strict, paths=paths)
-    try:
-        file = reader.read(source)
-    except (FormatError, OSError, MemoryError):
-        source.close()
-        raise
-    except Exception as error:
-        source.close()
-        raise PluginFailed(
-            f"{entry.plugin.label}: the {entry.spec.name} reader failed on {path}:"
-            f" {type(error).__name__}: {error}"
-        ) from error
-    if not isinstance(file, File):
-        source.close()
-        raise PluginFailed(
-            f"{entry.plugin.label}: the {entry.spec.name} reader returned"
-            f" {type(file).__name__}, not a beamio.File"
-        )
+    if diagnostics is not None:  # a part of a mixed series: what it forgives goes to the series' log too
+        diagnostics.strict = reader.strict
+        source.diagnostics = diagnostics
+    file = run_reader(entry, reader, source)
+    if file.opened is None and os.path.isfile(paths[0]):
+        file.opened = Opened.of(paths, entry.spec.name, reader.settings)
     return file
+
+
+def _read_as(
+    registry: Registry,
+    active: Profile | None,
+    options: Mapping[str, Any],
+    entry: FormatEntry,
+    paths: list[str],
+    diagnostics: Diagnostics,
+) -> File:
+    """Read ``paths`` (a file, or a series of one format) with ``entry``'s reader: part of a mixed series."""
+    reader = registry.reader_class(entry)(
+        entry.spec, **_options(active, "reader_options", entry.spec.name, options)
+    )
+    return _read(registry, entry, reader, paths[0], read_head(paths[0]), paths, diagnostics)
 
 
 def _finish(
@@ -212,6 +258,7 @@ def _finish(
 
         file.each_dataset(alias)
     file.detection = report
+    stamp_origins(file)
     for impl in registry.hook.beamio_read_completed.get_hookimpls():
         try:
             impl.function(file=file, format=entry.spec)
@@ -382,6 +429,7 @@ def convert(
     read_options: Mapping[str, Any] | None = None,
     profile: str | Profile | None = None,
     registry: Registry | None = None,
+    scheduler: Any = None,
     **options: Any,
 ) -> Path:
     """Open ``src`` and write it to ``dst`` through the common model.
@@ -389,6 +437,12 @@ def convert(
     ``format`` names the output format (else the extension of ``dst`` decides);
     ``read_format`` and ``read_options`` go to the reader, other keywords to the
     writer. Both are checked before anything is read or written.
+
+    ``scheduler`` (a ``dask.distributed.Client``, a scheduler's address, or
+    ``"local"`` for a cluster on this machine) sends the reading to the Dask
+    workers: one task per input file of a series, or per output entry. This process
+    writes, so the result equals the serial conversion's. The workers must see the
+    input files at the same paths.
     """
     registry = registry or default_registry()
     active = registry.profile(profile)
@@ -401,6 +455,7 @@ def convert(
         raise TargetExistsError(_exists(dst, entry))
     with open(src, read_format, profile=active, registry=registry, **dict(read_options or {})) as file:
         check_one_stack(file)
+        source = through_cluster(file, scheduler)
         return write(
-            file, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options
+            source, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options
         )

@@ -60,6 +60,8 @@ class File(Mapping[str, Dataset]):
         self.detection: Any = None
         #: The files read: one, or the files of a series opened as one.
         self.paths: tuple[str, ...] = (self.path,)
+        #: How :func:`beamio.open` opened it (files, format, options), so a worker can open it again.
+        self.opened: Any = None
         self._extend(datasets)
 
     def _extend(self, datasets: Sequence[Dataset]) -> None:

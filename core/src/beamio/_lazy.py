@@ -143,7 +143,7 @@ class LazyArray:
         The open file's guard; reading after the file closed raises ClosedFileError.
     """
 
-    __slots__ = ("_dtype", "_guard", "_read", "_read_into", "_shape", "name", "reads")
+    __slots__ = ("_dtype", "_guard", "_read", "_read_into", "_shape", "name", "origin", "reads")
 
     def __init__(
         self,
@@ -164,6 +164,8 @@ class LazyArray:
         self._guard = guard
         self.name = name
         self.reads = 0
+        #: Where another process finds this array again (set by :func:`beamio.open`), or None.
+        self.origin: Any = None
 
     @classmethod
     def from_array(
@@ -178,7 +180,10 @@ class LazyArray:
         def read(key: BasicKey) -> np.ndarray:
             return np.asarray(source[key])
 
-        return cls(tuple(source.shape), source.dtype, read, guard=guard, name=name)
+        array = cls(tuple(source.shape), source.dtype, read, guard=guard, name=name)
+        if type(source) is np.ndarray:
+            array.origin = _InMemory(source)  # pickled, it travels with its values
+        return array
 
     # -- array-like attributes ---------------------------------------------
     @property
@@ -258,13 +263,60 @@ class LazyArray:
             yield self[i]
 
     def to_dask(self, chunks: Any = "auto") -> Any:
-        """This array as a dask array (``pip install 'beamio[dask]'``)."""
+        """This array as a dask array (``pip install 'beamio[dask]'``).
+
+        Here the chunks read through this array. Sent to the workers of a
+        ``dask.distributed`` cluster, an array that :func:`beamio.open` handed out
+        travels as its address (files, format, dataset, member) and each worker opens
+        the file by path once; the files must be at the same paths on the workers.
+        """
         try:
             import dask.array as da
         except ImportError as error:
             raise ImportError("to_dask() needs dask: pip install 'beamio[dask]'") from error
         meta = np.empty((0,) * self.ndim, self._dtype)
-        return da.from_array(self, chunks=chunks, meta=meta, asarray=False, fancy=False)
+        token = None if self.origin is None else self.origin.token()
+        name = f"beamio-{token}" if token else False
+        return da.from_array(self, chunks=chunks, meta=meta, asarray=False, fancy=False, name=name)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # Pickled (sent to a dask worker), an opened array is its address: the worker opens the file.
+        if self.origin is None:
+            raise TypeError(
+                f"{self!r} reads through a handle of this process and has no address (beamio.open"
+                " gives one to the frames and spectra of files it opens by path): it cannot be"
+                " sent to another process; send np.asarray(it) or the file's path instead"
+            )
+        return (_arrived, (self.origin, self._shape, self._dtype, self.name))
+
+
+class _InMemory:
+    """The "address" of an array held in memory: the values themselves."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def resolve(self) -> LazyArray:
+        return LazyArray.from_array(self.values)
+
+    def token(self) -> None:
+        return None
+
+
+def _arrived(origin: Any, shape: tuple[int, ...], dtype: np.dtype, name: str | None) -> LazyArray:
+    """An array unpickled from its address: its file is opened here on the first read, not before.
+
+    (A dask scheduler unpickles the graph too, and never reads.)
+    """
+
+    def read(key: BasicKey) -> np.ndarray:
+        return origin.resolve()._read_basic(key)
+
+    array = LazyArray(shape, dtype, read, name=name)
+    array.origin = origin
+    return array
 
 
 def as_lazy_array(value: Any) -> LazyArray:

@@ -13,6 +13,7 @@ from ._source import Head
 __all__ = ["Capabilities", "FormatSpec", "Signature"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_\-]*$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]+$")  # RFC 3986, two letters at least: "C:" is a drive
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
@@ -36,6 +37,18 @@ def _extensions(values: Any) -> tuple[str, ...]:
     for value in values:
         value = str(value).lower()
         out.append(value if value.startswith(".") else "." + value)
+    return tuple(out)
+
+
+def _schemes(values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    out = []
+    for value in values:
+        scheme = str(value).lower().removesuffix("://")
+        if not _SCHEME.match(scheme):
+            raise ValueError(f"URL scheme {value!r} is invalid: use letters, digits, '+', '-' and '.'")
+        out.append(scheme)
     return tuple(out)
 
 
@@ -133,6 +146,9 @@ class FormatSpec:
         False for formats that are only used when asked with ``format=`` (plain CSV).
     replaces
         Names of formats this one deliberately replaces.
+    schemes
+        URL schemes whose addresses the reader opens instead of files (``"sps"`` for
+        ``sps://fourc/SCAN_D``); its Source then has an empty head and no file.
     """
 
     name: str = attrs.field(validator=_name)
@@ -152,9 +168,12 @@ class FormatSpec:
     priority: int = 0
     guess: bool = True
     replaces: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    schemes: tuple[str, ...] = attrs.field(default=(), converter=_schemes)
 
     def __attrs_post_init__(self) -> None:
         caps = self.capabilities
+        if self.schemes and not caps.read:
+            raise ValueError(f"format {self.name!r} opens {self.schemes[0]}:// addresses but does not read")
         if caps.read and self.reader is None:
             raise ValueError(f"format {self.name!r} says it reads but names no reader")
         if caps.write and self.writer is None:

@@ -84,15 +84,19 @@ def _describe_node(node: Any, out: TextIO) -> None:
 
 
 def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    from ._address import scheme_of
     from ._api import open as open_
     from ._url import parse_url
 
     url = parse_url(args.file)
-    if args.explain:
+    address = scheme_of(url.file) is not None  # sps://fourc: no file to detect
+    if args.explain and not address:
         from ._api import detect
 
         out.write(str(detect(url.file, registry=registry, profile=args.profile)) + "\n")
     with open_(url.file, args.format, registry=registry, profile=args.profile) as file:
+        if args.explain and address:
+            out.write(f"{file.detection}\n")
         if url.inner is not None:
             node = file[url.inner]
             if url.index is not None and hasattr(node, "shape"):
@@ -106,7 +110,9 @@ def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         accepted = next((c for c in file.detection.candidates if c.outcome == "accepted"), None)
         why = f" ({'; '.join(accepted.reasons)})" if accepted and accepted.reasons else ""
         out.write(f"{file.path}: {file.format}{why}\n")
-        if len(file.header):
+        if address:  # a live source's header says what it publishes (sps: each session and array)
+            out.writelines(f"  {entry.key}  {entry.value}\n" for entry in file.header.entries)
+        elif len(file.header):
             out.write(f"file header: {len(file.header.entries)} entries\n")
         out.write(f"{len(file)} dataset{'s' if len(file) != 1 else ''}\n")
         datasets = file.datasets
@@ -133,19 +139,43 @@ def _info(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     return 0
 
 
+#: ``--chunks`` spellings → the writers' ``chunks`` option (a shape is written ``AxBxC``).
+_CHUNKS = {"image": "frame", "frame": "frame", "spectrum": "spectrum", "balanced": "balanced"}
+
+
+def _chunks(text: str) -> str | tuple[int, ...]:
+    """``--chunks image|spectrum|balanced|AxBxC`` → the writer option ``chunks``."""
+    if text in _CHUNKS:
+        return _CHUNKS[text]
+    sizes = text.lower().split("x")
+    if all(size.isdigit() and int(size) > 0 for size in sizes):
+        return tuple(int(size) for size in sizes)
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: expected image (a frame per chunk), spectrum, balanced, or a chunk shape like 1x512x512"
+    )
+
+
 def _writer_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--append`` and ``-o KEY=VALUE`` (values read as Python literals when they are: 4, (1, 64, 64))."""
+    """The writer options: ``--append``, ``--compression``, ``--chunks`` and ``-o KEY=VALUE``.
+
+    ``-o`` values are read as Python literals when they are one (4, (1, 64, 64)).
+    """
     import ast
 
-    options: dict[str, Any] = {"append": True} if args.append else {}
+    flags = {key: getattr(args, key) for key in ("compression", "chunks") if getattr(args, key) is not None}
+    options: dict[str, Any] = {"append": True, **flags} if args.append else dict(flags)
     for item in args.option or []:
         key, sep, text = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise OptionError(f"-o {item!r}: expected KEY=VALUE, like -o compression=gzip")
         try:
-            options[key.strip()] = ast.literal_eval(text)
+            value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
-            options[key.strip()] = text
+            value = text
+        if key in flags and value != flags[key]:
+            raise OptionError(f"-o {item!r} and --{key} say two different things: give one of them")
+        options[key] = value
     return options
 
 
@@ -155,14 +185,17 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
     from ._api import check_one_stack, write
     from ._api import open as open_
+    from ._distributed import through_cluster
     from ._progress import array_bytes, watched
 
     began = time.perf_counter()
     options = _writer_options(args)
+    src = args.src[0] if len(args.src) == 1 else args.src  # several: a series, in the order given
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with open_(args.src, args.read_format, profile=args.profile, registry=registry) as file:
+        with open_(src, args.read_format, profile=args.profile, registry=registry) as file:
             check_one_stack(file)
+            source = through_cluster(file, args.scheduler)
             total = frames = 0
             for i in range(len(file)):  # one pass over the Datasets before writing: sizes, frames
                 ds = file[i]
@@ -170,7 +203,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                 frames += len(ds.frames) if ds.frames is not None else 0
             with _bar(total, quiet=args.quiet) as tick:
                 target = write(
-                    watched(file, tick) if tick else file,
+                    watched(source, tick) if tick else source,
                     args.dst,
                     args.to,
                     overwrite=args.overwrite,
@@ -187,7 +220,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
     out.write(
         f"wrote {target}: {count} dataset{'s' * (count != 1)}"
         + (f", {frames} frame{'s' * (frames != 1)}" if frames else "")
-        + f", {total / 1e6:.1f} MB of arrays from {args.src} ({source_format}) in {elapsed:.1f} s\n"
+        + f", {total / 1e6:.1f} MB of arrays from {_named(args.src)} ({source_format}) in {elapsed:.1f} s\n"
     )
     for warning in caught:
         out.write(f"warning: {warning.message}\n")
@@ -198,6 +231,11 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         if len(shown) < len(diagnostics):
             out.write(f"  … {len(diagnostics) - len(shown)} more (--verbose lists them)\n")
     return 0
+
+
+def _named(sources: list[str]) -> str:
+    """The sources of a conversion as the report names them: the one, or the first and the last."""
+    return sources[0] if len(sources) == 1 else f"{len(sources)} files ({sources[0]} … {sources[-1]})"
 
 
 @contextlib.contextmanager
@@ -221,12 +259,17 @@ def _follow(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
     with open_(args.file, args.format, registry=registry, profile=args.profile) as file:
         seen: dict[str, int] = {}
+        labels: dict[str, list[str]] = {}
 
         def show(ds: Any, new_scan: bool) -> None:
             columns = ds.columns
+            points = len(next(iter(columns.values()))) if len(columns) else 0
+            # A live array (sps://) starts its scan again: fewer points, or other columns.
+            if points < seen.get(ds.key, 0) or labels.get(ds.key, list(columns)) != list(columns):
+                new_scan, seen[ds.key] = True, 0
+            labels[ds.key] = list(columns)
             if new_scan:
                 out.write(f"#S {ds.key}  {ds.title}\n#L " + "  ".join(columns) + "\n")
-            points = len(next(iter(columns.values()))) if len(columns) else 0
             table: Any = np.column_stack([np.asarray(v) for v in columns.values()]) if points else []
             for row in table[seen.get(ds.key, 0) :]:
                 out.write(" ".join(repr(float(v)) for v in row) + "\n")
@@ -269,17 +312,34 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("--interval", type=float, default=1.0, help="seconds between looks (default 1)")
     follow.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     conv = sub.add_parser("convert", help="convert a file through the common model")
-    conv.add_argument("src")
-    conv.add_argument("dst")
+    conv.add_argument(
+        "src",
+        nargs="+",
+        metavar="SRC",
+        help="a file; a glob or %%-pattern ('frames_*.edf'), or several files: one stack, in that order",
+    )
+    conv.add_argument("dst", metavar="DST", help="the file to write (its extension names the format)")
     conv.add_argument("--to", help="output format (else from the extension of DST)")
     conv.add_argument("--from", dest="read_format", help="input format (else detected)")
     conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
     conv.add_argument("--append", action="store_true", help="add to DST if it exists (SPEC, NeXus)")
+    conv.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="read on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for this machine",
+    )
     loud = conv.add_mutually_exclusive_group()
     loud.add_argument("--quiet", action="store_true", help="no progress bar, no report (errors still)")
     loud.add_argument("--verbose", action="store_true", help="list every diagnostic of the source")
     conv.add_argument(
         "-o", "--option", action="append", metavar="KEY=VALUE", help="a writer option: -o chunks=spectrum"
+    )
+    conv.add_argument("--compression", metavar="NAME", help="compress arrays: gzip (NeXus also lz4, zstd …)")
+    conv.add_argument(
+        "--chunks",
+        type=_chunks,
+        metavar="LAYOUT",
+        help="NeXus chunks: image (a frame per chunk, the default), spectrum, balanced, or a shape AxBxC",
     )
     return parser
 

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "BeamioError",
     "ClosedFileError",
+    "ClusterError",
     "FormatError",
     "LossyConversionWarning",
     "NoFormatMatched",
@@ -107,6 +108,10 @@ class UnsupportedOperation(BeamioError, ValueError):
 
 class OptionError(BeamioError, TypeError):
     """An unknown or invalid reader/writer option; the message lists the valid ones."""
+
+
+class ClusterError(BeamioError, RuntimeError):
+    """A Dask cluster could not do its part of the work (a worker died, a task failed, no scheduler)."""
 
 
 class PluginError(BeamioError, RuntimeError):

@@ -150,3 +150,65 @@ def dataset(
     return beamio.Dataset(
         "1.1", frames=stack, positioners=dict(positioners or {}), columns=dict(columns or {})
     )
+
+
+# -- detector series, as beamlines write them ------------------------------------------------
+
+#: A Pilatus 100K frame: 195 rows of 487 pixels, counts in int32.
+PILATUS = (195, 487)
+
+
+def detector_frame(shape: Sequence[int], index: int, dtype: str = "int32", seed: int = 7) -> np.ndarray:
+    """A noisy detector image: Poisson background, Bragg spots, a gap of -1 (signed types), a hot pixel."""
+    rng = np.random.default_rng(seed + index)
+    rows, columns = shape
+    counts = rng.poisson(4.0 + 0.25 * index, (rows, columns)).astype(np.float64)
+    y, x = np.mgrid[0:rows, 0:columns]
+    for _ in range(6):
+        cy, cx, width = rng.uniform(0, rows), rng.uniform(0, columns), rng.uniform(1.5, 4)
+        counts += rng.uniform(200, 5000) * np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * width**2))
+    dt = np.dtype(dtype)
+    frame = rng.poisson(counts).astype(dt) if dt.kind in "iu" else counts.astype(dt)
+    if dt.kind in "if":
+        frame[:, columns // 3] = -1  # a gap between modules
+    frame[rows // 2, columns // 2] = np.iinfo(dt).max if dt.kind in "iu" else 1e9  # a hot pixel
+    return frame
+
+
+def pilatus_header(index: int) -> dict[str, str]:
+    """A Pilatus CBF header whose angle and time change from frame to frame."""
+    return {
+        "_array_data.header_contents": (
+            "# Detector: PILATUS 100K, S/N 1-0001\r\n"
+            f"# 2024-05-0{1 + index % 9}T12:00:{index % 60:02d}.000\r\n"
+            "# Exposure_time 0.1000000 s\r\n"
+            f"# Start_angle {0.1 * index:.4f} deg.\r\n"
+            "# Angle_increment 0.1000 deg."
+        )
+    }
+
+
+def write_cbf(path: Path, data: np.ndarray, index: int = 0) -> Path:
+    """A CBF file written by fabio, with a Pilatus header."""
+    import fabio.cbfimage
+
+    fabio.cbfimage.CbfImage(data=data, header=pilatus_header(index)).write(str(path))
+    return path
+
+
+def write_tif(path: Path, data: np.ndarray, index: int = 0) -> Path:
+    """A TIFF file written by fabio, its header in the image description."""
+    import fabio.tifimage
+
+    fabio.tifimage.TifImage(data=data, header={"frame": str(index), "exposure": "0.5"}).write(str(path))
+    return path
+
+
+def write_edf(path: Path, data: np.ndarray, index: int = 0) -> Path:
+    """An EDF file written by fabio, with motor and counter keys."""
+    import fabio.edfimage
+
+    header = {"title": f"frame {index}", "motor_mne": "th tth", "motor_pos": f"{0.1 * index} {0.2 * index}",
+              "counter_mne": "mon", "counter_pos": str(1000 + index)}  # fmt: skip
+    fabio.edfimage.EdfImage(data=data, header=header).write(str(path))
+    return path

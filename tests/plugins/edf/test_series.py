@@ -110,3 +110,34 @@ def test_a_series_read_whole_lands_in_one_array_file_by_file(tmp_path: Path) -> 
         for i in range(6):
             np.testing.assert_array_equal(everything[i], stack[i])
         np.testing.assert_array_equal(stack[1:5, 2, :], everything[1:5, 2, :])
+
+
+def test_a_list_of_files_is_a_series_in_the_order_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = _write_series(tmp_path, 4)
+    given = [paths[3], paths[0], str(paths[2])]
+    with beamio.open(given) as f:
+        assert f.format == "edf" and f.paths == tuple(map(str, given)) and f.path == str(paths[3])
+        ds = f["1.1"]
+        np.testing.assert_array_equal(ds.frames[:, 0, 0], [3, 0, 2])
+        assert [frame.header["title"] for frame in ds.frames] == ["frame 3", "frame 0", "frame 2"]
+        np.testing.assert_array_equal(ds.positioners["tth"], [3.0, 0.0, 2.0])
+    with beamio.open(given, "edf") as f:
+        assert f[0].frames.shape == (3, 3, 4)
+    target = tmp_path / "stack.h5"
+    assert main(["convert", *map(str, given), str(target)]) == 0
+    assert f"from 3 files ({paths[3]} … {paths[2]}) (edf)" in capsys.readouterr().out
+    with beamio.open(target) as back:
+        assert [h["title"] for h in back["1.1"].frames.headers] == ["frame 3", "frame 0", "frame 2"]
+        np.testing.assert_array_equal(back["1.1"].frames[:, 0, 0], [3, 0, 2])
+    assert main(["convert", str(paths[1]), str(tmp_path / "one.h5")]) == 0  # one source: as ever
+    assert f"from {paths[1]} (edf)" in capsys.readouterr().out
+
+
+def test_an_empty_file_in_a_series_is_forgiven_and_said(tmp_path: Path) -> None:
+    paths = _write_series(tmp_path, 3)
+    paths[1].write_bytes(b"")  # a detector still writing
+    with beamio.open(tmp_path / "ROOT_*.edf") as f:
+        np.testing.assert_array_equal(f["1.1"].frames[:, 0, 0], [0, 2])
+        assert [d.message for d in f.diagnostics] == [f"{paths[1]} holds no complete frame"]

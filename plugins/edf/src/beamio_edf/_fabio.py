@@ -31,13 +31,14 @@ from beamio import (
     Header,
     Signature,
     Source,
+    read_head,
 )
 from beamio.errors import FormatError, NotThisFormat
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from beamio import File
+    from beamio import Dataset, File, Frame
 
 __all__ = ["FORMAT", "Detection", "FabioReader", "detect"]
 
@@ -96,7 +97,7 @@ FORMAT = FormatSpec(
     "detector images fabio reads: CBF, TIFF, MarCCD, …",
     extensions=_EXTENSIONS,
     signatures=_SIGNATURES,
-    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True),
+    capabilities=Capabilities(read=True, write=True, multi_frame=True, lazy=True, series=True),
     reader="beamio_edf._fabio:FabioReader",
     writer="beamio_edf._fabio_writer:FabioWriter",
     install_hint="pip install beamio-edf",
@@ -107,6 +108,9 @@ FORMAT = FormatSpec(
 _NEVER = {"edf": "edf", "eiger": "nexus", "hdf5": "nexus", "lima": "nexus", "lambda": "nexus",
           "sparse": "nexus", "binary": None}  # fmt: skip
 
+
+# The head read of a later file of a series: enough for the magic numbers, little to search in.
+_LATER_HEAD = 4096
 
 # fabio's classes whose readheader gives read's header, shape and dtype: opening reads no pixel.
 _HEADER_ONLY = frozenset({"cbfimage", "esperantoimage"})
@@ -266,19 +270,18 @@ class _Frames:
 
     Opening reads the header alone where fabio can say shape and dtype from it
     (CBF, Esperanto); otherwise fabio reads the first frame, header and data. The
-    frame read last is kept, so a frame's header and data cost one read.
+    frame read last is kept, so a frame's header and data cost one read;
+    :meth:`release` lets go of it and of every handle.
     """
 
-    def __init__(self, codec: str, source: Source, log: Diagnostics) -> None:
+    def __init__(self, codec: str, head: Head, log: Diagnostics) -> None:
         fabio = _fabio()
         self.cls = fabio.fabioformats.get_class_by_name(codec)
         self.name = codec.removesuffix("image")
-        self.path = source.path
+        self.path = head.path
+        self.compression = head.compression
         self.log = log
         self._bytes: bytes | None = None
-        if source.compression is not None:
-            with source.open() as handle:
-                self._bytes = handle.read()
         self._image: Any = None
         self._handles: list[Any] = []
         self._kept: tuple[int, np.ndarray, Header] | None = None
@@ -288,12 +291,17 @@ class _Frames:
         try:
             self.count, self.shape, self.dtype, self.first_header = self._open()
         except BaseException:
-            self.close()
+            self.release()
             raise
 
     def _content(self) -> Any:
         """A new handle on the (decompressed) content for fabio, closed with the frames."""
-        handle = _GuardedFile(self.path) if self._bytes is None else _GuardedBytes(self._bytes, self.path)
+        if self.compression is None:
+            handle: Any = _GuardedFile(self.path)
+        else:
+            if self._bytes is None:
+                self._bytes = Source(self.path, read_head(self.path)).read_bytes()
+            handle = _GuardedBytes(self._bytes, self.path)
         self._handles.append(handle)
         return handle
 
@@ -328,12 +336,14 @@ class _Frames:
 
         if self.cls.codec_name() in _HEADER_ONLY:
             probe = self.cls()
+            content = self._content()
             with contextlib.suppress(FormatError):
-                self._call(0, lambda: probe.readheader(self._content()))
+                self._call(0, lambda: probe.readheader(content))
                 # fabio has no public way to ask shape and dtype without reading the data.
                 shape, dtype = getattr(probe, "_shape", None), getattr(probe, "_dtype", None)
                 if shape is not None and dtype is not None:
                     header = _header_from(probe.header, f"{self.path}, frame 0")
+                    self.close()  # no handle is needed until a frame is read
                     return 1, tuple(int(n) for n in shape), np.dtype(dtype).newbyteorder("="), header
         data, header = self._read_first(expected=None)
         count = 1 if self.single else max(int(self._image.nframes), 1)
@@ -344,7 +354,8 @@ class _Frames:
     def _read_first(self, expected: tuple[Any, ...] | None) -> tuple[np.ndarray, Header]:
         image = self.cls()
         self._image = image
-        self._call(0, lambda: image.read(self._content()))
+        content = self._content()
+        self._call(0, lambda: image.read(content))
         data = self._checked(image.data, 0, expected)
         header = _header_from(image.header, f"{self.path}, frame 0")
         self._kept = (0, data, header)
@@ -384,19 +395,6 @@ class _Frames:
         self._kept = (index, data, header)
         return data, header
 
-    def header(self, index: int) -> Header:
-        """Frame ``index``'s header (the first frame's is known from opening)."""
-        return self.first_header if index == 0 else self.frame(index)[1]
-
-    def read(self, key: tuple[Any, ...]) -> np.ndarray:
-        """The part of the stack a basic key selects (axis 0 counts frames)."""
-        import numpy as np
-
-        which, rest = key[0], key[1:]
-        if isinstance(which, int):
-            return self.frame(which)[0][rest]
-        return np.stack([self.frame(i)[0][rest] for i in range(which.start, which.stop, which.step)])
-
     def close(self) -> None:
         """Close fabio's image and the handles it read through."""
         if self._image is not None:
@@ -407,9 +405,63 @@ class _Frames:
             handle.close()
         self._handles.clear()
 
+    def release(self) -> None:
+        """Close, and let go of the frame kept and of the decompressed content."""
+        self.close()
+        self._kept = None
+        self._bytes = None
+
+
+class _Files:
+    """The files of a source read through fabio, at most one of them open at a time.
+
+    A series of thousands of files holds no handle and no pixel of the files it is
+    not reading: going to another file releases the one read before. fabio's images
+    are not shared between threads, so one read runs at a time.
+    """
+
+    def __init__(self) -> None:
+        self.files: list[_Frames] = []
+        self._current: _Frames | None = None
+        self._lock = threading.Lock()
+
+    def _switch(self, frames: _Frames) -> None:
+        if self._current is not frames:
+            if self._current is not None:
+                self._current.release()
+            self._current = frames
+
+    def add(self, frames: _Frames) -> None:
+        """A file just opened: it is the one kept open (with the frame it read, if any)."""
+        with self._lock:
+            self._switch(frames)
+            self.files.append(frames)
+
+    def frame(self, frames: _Frames, index: int) -> tuple[np.ndarray, Header]:
+        """Frame ``index`` of file ``frames``, its data and header."""
+        with self._lock:
+            self._switch(frames)
+            return frames.frame(index)
+
+    def header(self, frames: _Frames, index: int) -> Header:
+        """Frame ``index``'s header (a file's first is known from opening)."""
+        return frames.first_header if index == 0 else self.frame(frames, index)[1]
+
+    def close(self) -> None:
+        """Release every file."""
+        with self._lock:
+            for frames in self.files:
+                frames.release()
+            self._current = None
+
 
 class FabioReader(FormatReader):
-    """Reads every image format fabio reads, frames lazily, headers as fabio gives them."""
+    """Reads every image format fabio reads, frames lazily, headers as fabio gives them.
+
+    A series of files (a glob, a %-pattern, a list) is one stack: each file is
+    detected on its own (CBF and TIFF may mix), and frames of another shape or
+    dtype start another Dataset, as in an EDF series.
+    """
 
     @classmethod
     def sniff(cls, head: Head) -> None:
@@ -417,33 +469,76 @@ class FabioReader(FormatReader):
         detect(head)
 
     def read(self, source: Source) -> File:
-        """One Dataset "1.1" whose frames fabio reads when they are asked for."""
-        from beamio import Dataset, FrameStack
+        """One Dataset ("1.1") per run of frames of one shape and dtype, read when they are asked for."""
+        files = _Files()
+        source.on_close(files.close)
+        for path in source.paths:
+            head = source.head if path == source.head.path else read_head(path, _LATER_HEAD)
+            log = Diagnostics(path, source.strict, parent=source.diagnostics)
+            files.add(self._open_file(head, log, first=not files.files))
+        runs: list[list[_Frames]] = []
+        for frames in files.files:
+            if runs and (runs[-1][-1].shape, runs[-1][-1].dtype) == (frames.shape, frames.dtype):
+                runs[-1].append(frames)
+            else:
+                runs.append([frames])
+        keys = {frames.path: f"{n}.1" for n, run in enumerate(runs, 1) for frames in run}
+        logs = source.diagnostics.regroup(lambda d: keys.get(str(d.file), f"{len(runs)}.1"))
+        datasets = []
+        first = 0
+        for n, run in enumerate(runs, 1):
+            key = f"{n}.1"
+            log = logs.get(key) or source.diagnostics.child(scan=key)
+            for frames in run:  # what fabio says from now on reaches the Dataset too
+                frames.log = Diagnostics(frames.path, source.strict, scan=key, parent=log)
+            datasets.append(_dataset(key, run, first, files, source, log))
+            first += sum(frames.count for frames in run)
+        return source.file(datasets)
 
-        found = detect(source.head)
-        log = source.diagnostics.child(scan="1.1")
-        frames = self._frames(found, source, log)
-        source.on_close(frames.close)
-        stack = FrameStack(
-            (frames.count, *frames.shape),
-            frames.dtype,
-            frames.read,
-            header_of=frames.header,
-            guard=source.guard,
-            name="image",
-        )
-        header = frames.first_header
-        dataset = Dataset("1.1", header.get_str("title", ""), header, frames=stack, diagnostics=log)
-        return source.file([dataset])
+    @classmethod
+    def _open_file(cls, head: Head, log: Diagnostics, *, first: bool) -> _Frames:
+        """One file of the source; a later file fabio cannot read is an error naming it."""
+        try:
+            return cls._frames(detect(head), head, log)
+        except NotThisFormat as refusal:
+            if first:
+                raise
+            raise FormatError(
+                f"{refusal.message}, though fabio reads the files before it (without format='fabio',"
+                " each file of a series is detected on its own)",
+                head.path,
+            ) from None
 
     @staticmethod
-    def _frames(found: Detection, source: Source, log: Diagnostics) -> _Frames:
+    def _frames(found: Detection, head: Head, log: Diagnostics) -> _Frames:
         failures = []
         for codec in found.codecs:
             try:
-                return _Frames(codec, source, log)
+                return _Frames(codec, head, log)
             except FormatError as error:
                 failures.append(error.message)
         if found.certain:
-            raise FormatError(f"{found.why}, but {failures[0]}", source.path)
-        raise NotThisFormat(f"{found.why}, but fabio cannot read it: {'; '.join(failures)}", source.path)
+            raise FormatError(f"{found.why}, but {failures[0]}", head.path)
+        raise NotThisFormat(f"{found.why}, but fabio cannot read it: {'; '.join(failures)}", head.path)
+
+
+def _dataset(
+    key: str, run: list[_Frames], first: int, files: _Files, source: Source, log: Diagnostics
+) -> Dataset:
+    """The Dataset of a run of files: their frames as one stack, numbered from ``first``."""
+    from beamio import Dataset, Frame, FrameStack, LazyArray
+
+    places = [(frames, k) for frames in run for k in range(frames.count)]
+
+    def frame_of(i: int) -> Frame:
+        frames, k = places[i]
+        array = LazyArray(
+            frames.shape, frames.dtype, lambda key: files.frame(frames, k)[0][key], guard=source.guard
+        )
+        return Frame(first + i, array, lambda: files.header(frames, k), frames.path)
+
+    stack = FrameStack.from_reader(
+        len(places), frame_of, run[0].shape, run[0].dtype, name="image", guard=source.guard
+    )
+    header = run[0].first_header
+    return Dataset(key, header.get_str("title", ""), header, frames=stack, diagnostics=log)
