@@ -16,6 +16,7 @@ DISTRIBUTIONS = {
     "plugins/edf": ("beamio_edf", "edf = beamio_edf.plugin"),
     "plugins/nexus": ("beamio_nexus", "nexus = beamio_nexus.plugin"),
     "plugins/mca": ("beamio_mca", "mca = beamio_mca.plugin"),
+    "plugins/sps": ("beamio_sps", "sps = beamio_sps.plugin"),
 }
 
 
