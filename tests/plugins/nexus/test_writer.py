@@ -210,7 +210,14 @@ def test_a_stack_written_in_any_chunking_reads_back_equal(tmp_path: Path, policy
         np.testing.assert_array_equal(data[()], np.asarray(stack))
 
 
-def test_a_stack_is_read_from_its_source_a_block_at_a_time(tmp_path: Path) -> None:
+ROW = 4 * 64 * 48 * 2  # bytes of a row of balanced chunks (4 frames of 64 × 48 uint16)
+
+
+@pytest.mark.parametrize(("rows", "block_bytes"), [(1, 1), (1, ROW), (1, ROW + 1), (2, ROW * 5 // 2)])
+def test_a_stack_is_read_from_its_source_a_block_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, block_bytes: int
+) -> None:
+    monkeypatch.setattr("beamio_nexus._layout.BLOCK_BYTES", block_bytes)
     source = np.arange(16 * 64 * 48, dtype=np.uint16).reshape(16, 64, 48)
     asked: list[int] = []
 
@@ -221,8 +228,26 @@ def test_a_stack_is_read_from_its_source_a_block_at_a_time(tmp_path: Path) -> No
 
     stack = FrameStack.from_array(LazyArray(source.shape, source.dtype, read))
     _written(tmp_path, Dataset("s", frames=stack), chunks="balanced")
-    assert max(asked) == 4 * 64 * 48  # one row of balanced chunks (clamped to the frame), never all
+    # whole rows of balanced chunks (clamped to the frame), as many as fit in BLOCK_BYTES, never all
+    assert max(asked) == rows * 4 * 64 * 48
     assert sum(asked) == source.size  # and every value once
+
+
+def test_small_spectra_are_read_from_their_source_in_few_blocks(tmp_path: Path) -> None:
+    counts = np.arange(100 * 1024, dtype=np.int64).reshape(100, 1024)  # a SPEC scan's MCA: 800 KB
+    asked: list[tuple[int, ...]] = []
+
+    def read(key: Any) -> np.ndarray:
+        asked.append(counts[key].shape)
+        return counts[key]
+
+    spectrum = Spectrum(LazyArray(counts.shape, counts.dtype, read))
+    path = _written(tmp_path, Dataset("s", spectra={"mca_0": spectrum}))
+    assert asked == [(100, 1024)]  # one read, though each spectrum is its own chunk
+    with h5py.File(path) as h5:
+        data = h5["s/instrument/mca_0/data"]
+        assert data.chunks == (1, 1024)
+        np.testing.assert_array_equal(data[()], counts)
 
 
 def test_gzip_with_shuffle(tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ CHUNK_POLICIES = ("frame", "spectrum", "balanced")
 _BALANCED_FRAMES, _BALANCED_TILE = 4, (128, 64)
 #: The bytes a spectrum chunk aims at: one pixel's spectrum in one read of about this size.
 _SPECTRUM_CHUNK_BYTES = 1 << 20
+#: The bytes a writer asks of its source at once, in whole rows of chunks (at least one row):
+#: the 100 spectra of a SPEC scan's MCA in one read, not 100 reads of 8 KiB.
+BLOCK_BYTES = 1 << 20
 
 #: Compression names → (hdf5plugin class or None for gzip, what provides it).
 COMPRESSIONS = {
@@ -112,17 +115,23 @@ def compression_arguments(name: str | None, level: int | None) -> dict[str, Any]
     return dict(maker())
 
 
-def slabs(shape: tuple[int, ...], chunks: tuple[int, ...] | None) -> Iterable[tuple[slice, ...]]:
+def slabs(
+    shape: tuple[int, ...], chunks: tuple[int, ...] | None, itemsize: int = 1
+) -> Iterable[tuple[slice, ...]]:
     """Blocks of a stack that cover whole chunks: a writer fills each chunk in one write.
 
-    Along the first two axes the blocks follow the chunks; the other axes are whole.
-    Without chunks (contiguous), one frame at a time.
+    Along the first axis a block holds as many rows of chunks as fit in
+    :data:`BLOCK_BYTES` (at least one), along the second it follows the chunks; the
+    other axes are whole. Without chunks (contiguous), one frame at a time.
     """
     if len(shape) < 2:
         yield (slice(0, shape[0] if shape else 0),)
         return
     step0 = chunks[0] if chunks else 1
     step1 = chunks[1] if chunks and len(shape) > 2 else shape[1]
+    if chunks:
+        row = step0 * step1 * math.prod(shape[2:]) * itemsize
+        step0 *= max(1, BLOCK_BYTES // max(row, 1))
     for a in range(0, shape[0], step0):
         for b in range(0, shape[1], step1):
             yield (slice(a, min(a + step0, shape[0])), slice(b, min(b + step1, shape[1])))

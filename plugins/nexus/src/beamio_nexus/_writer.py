@@ -40,10 +40,9 @@ from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spect
 from beamio.errors import TargetExistsError
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
+from ._write_tree import Group, set_attr
 
 __all__ = ["NexusWriter", "write_header"]
-
-_TEXT = h5py.string_dtype("utf-8")
 
 
 def _check_chunks(value: Any) -> None:
@@ -101,15 +100,17 @@ class NexusWriter(FormatWriter):
             if not appending:
                 _root_attributes(h5, target)
                 if file.header.entries:
-                    write_header(h5, "file_header", file.header)
+                    write_header(Group.of(h5), "file_header", file.header)
+            entries = Group.of(parent)
             for i in range(len(file)):  # one Dataset at a time: a file's scans are not all held
                 ds = file[i]
                 name = self._entry_name(parent, ds.key)
-                entry = _Entry(self, parent.create_group(name, track_order=True), ds, compression)
+                entry = _Entry(self, entries.group(name), ds, compression)
                 if name != ds.key:
-                    entry.group.attrs["original_name"] = ds.key
+                    entry.group.attr("original_name", ds.key)
                 entry.write()
-                _default_chain(entry.group)
+                if i == 0:  # the first entry sets @default up the tree; later ones find it set
+                    _default_chain(h5py.Group(entry.group.id))
 
     def _entry_name(self, parent: h5py.Group, key: str) -> str:
         """The entry's name: its key made valid; an existing entry of that name replaced only if asked."""
@@ -143,59 +144,27 @@ def _root_attributes(h5: h5py.File, target: Target) -> None:
     h5.attrs["h5py_version"] = h5py.version.version
 
 
-def _text(group: h5py.Group, name: str, value: str) -> h5py.Dataset:
-    """A scalar UTF-8 string dataset (NeXus wants scalars, not 1-element arrays)."""
-    return group.create_dataset(name, data=value, dtype=_TEXT)
-
-
-def _nx_group(parent: h5py.Group, name: str, nx_class: str, original: str | None = None) -> h5py.Group:
-    group = parent.create_group(name, track_order=True)
-    group.attrs["NX_class"] = nx_class
-    if original is not None and original != name:
-        group.attrs["original_name"] = original
-    return group
-
-
-def _value(group: h5py.Group, name: str, value: Any) -> h5py.Dataset:
-    """A scalar or array with its own type: an int32 stays a scalar int32, text is UTF-8."""
-    if isinstance(value, str):
-        return _text(group, name, value)
-    if isinstance(value, LazyArray):
-        value = value.read()
-    array = np.asarray(value)
-    if array.dtype.kind in "OU":
-        return group.create_dataset(name, data=array.astype(object), dtype=_TEXT)
-    if array.dtype.kind not in "biufc":
-        return group.create_dataset(name, data=array)
-    # HDF5's own calls: a third of what create_dataset costs, for the thousands of motors of a file.
-    space = h5py.h5s.create(h5py.h5s.SCALAR) if array.ndim == 0 else h5py.h5s.create_simple(array.shape)
-    created = h5py.h5d.create(group.id, name.encode(), h5py.h5t.py_create(array.dtype), space)
-    if array.size:
-        created.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(array))
-    return h5py.Dataset(created)
-
-
-def write_header(parent: h5py.Group, name: str, header: Header) -> h5py.Group:
+def write_header(parent: Group, name: str, header: Header) -> Group:
     """A Header as an NXcollection of four parallel datasets: keys, values, raw lines, rows.
 
     ``raw`` holds each entry's source text verbatim (a SPEC line, an EDF ``key = value``);
     values that are not text are JSON (``@json`` lists which); ``rows`` is -1 where None;
     ``has_raw``, when present, says which entries had source text at all.
     """
-    group = _nx_group(parent, name, "NXcollection")
+    group = parent.group(name, "NXcollection")
     entries = header.entries
     values = [e.value if isinstance(e.value, str) else json.dumps(_plain(e.value)) for e in entries]
-    group.create_dataset("keys", data=np.array([e.key for e in entries], dtype=object), dtype=_TEXT)
-    group.create_dataset("values", data=np.array(values, dtype=object), dtype=_TEXT)
-    group.create_dataset("raw", data=np.array([e.raw or "" for e in entries], dtype=object), dtype=_TEXT)
-    group.create_dataset("rows", data=np.array([-1 if e.row is None else e.row for e in entries], np.int64))
+    group.texts("keys", [e.key for e in entries])
+    group.texts("values", values)
+    group.texts("raw", [e.raw or "" for e in entries])
+    group.dataset("rows", np.array([-1 if e.row is None else e.row for e in entries], np.int64))
     if any(e.raw is None for e in entries):  # else every entry has its source text
-        group.create_dataset("has_raw", data=np.array([e.raw is not None for e in entries], np.bool_))
+        group.dataset("has_raw", np.array([e.raw is not None for e in entries], np.bool_))
     encoded = [i for i, e in enumerate(entries) if not isinstance(e.value, str)]
     if encoded:
-        group.attrs["json"] = np.array(encoded, np.int64)
+        group.attr("json", np.array(encoded, np.int64))
     if header.origin:
-        group.attrs["origin"] = header.origin
+        group.attr("origin", header.origin)
     return group
 
 
@@ -211,26 +180,28 @@ def _plain(value: Any) -> Any:
 class _Entry:
     """One Dataset written as one NXentry."""
 
-    def __init__(self, writer: NexusWriter, group: h5py.Group, ds: Dataset, compression: dict[str, Any]):
+    def __init__(self, writer: NexusWriter, group: Group, ds: Dataset, compression: dict[str, Any]):
         self.writer, self.group, self.ds, self.compression = writer, group, ds, compression
         self.measured: dict[str, str] = {}  # model name → path of what measurement holds
         self.energies: dict[str, str] = {}  # spectrum name → path of its energy axis
 
     def write(self) -> None:
         ds, group = self.ds, self.group
-        group.attrs["NX_class"] = "NXentry"
-        _text(group, "title", ds.title)
+        group.attr("NX_class", "NXentry")
+        group.dataset("title", ds.title)
         for name in ("start_time", "end_time"):
             value = getattr(ds, name)
             if value:
-                _text(group, name, value)
+                group.dataset(name, value)
         if ds.header.entries:
             write_header(group, "header", ds.header)
-        instrument = _nx_group(group, "instrument", "NXinstrument")
-        self._positioners(instrument)
-        measurement = _nx_group(group, "measurement", "NXcollection")
+        instrument = group.group("instrument", "NXinstrument")
+        positioners = instrument.group("positioners", "NXcollection")
+        for name, value in ds.positioners.items():
+            _named(positioners, name, value)
+        measurement = group.group("measurement", "NXcollection")
         for name, values in ds.columns.items():
-            self.measured[name] = _named(measurement, name, values).name
+            self.measured[name] = measurement.path_of(_named(measurement, name, values))
         if ds.frames is not None:
             self._frames(instrument, measurement)
         for name, spectrum in ds.spectra.items():
@@ -240,70 +211,60 @@ class _Entry:
         self._sample()
         self._plot()
 
-    def _positioners(self, instrument: h5py.Group) -> None:
-        positioners = _nx_group(instrument, "positioners", "NXcollection")
-        taken: set[str] = set()  # the names written here: no HDF5 lookup per motor
-        for name, value in self.ds.positioners.items():
-            _named(positioners, name, value, taken)
-
-    def _frames(self, instrument: h5py.Group, measurement: h5py.Group) -> None:
+    def _frames(self, instrument: Group, measurement: Group) -> None:
         frames = self.ds.frames
         assert frames is not None
         name = frames.name or "image"
-        detector = _nx_group(instrument, nexus_name(name, instrument), "NXdetector", name)
+        detector = instrument.group(instrument.valid_name(name), "NXdetector", name)
         interpretation = "spectrum" if frames.ndim == 2 else "image"
         data = self._stack(detector, "data", frames)
-        data.attrs["interpretation"] = interpretation
+        set_attr(data.id, "interpretation", interpretation)
         headers = [frame.header for frame in frames] if frames.shape[0] else []
         if any(h.entries for h in headers):
             _frame_headers(detector, headers)
         self._measure(measurement, detector, name, data)
 
-    def _spectrum(
-        self, instrument: h5py.Group, measurement: h5py.Group, name: str, spectrum: Spectrum
-    ) -> None:
-        detector = _nx_group(instrument, nexus_name(name, instrument), "NXdetector", name)
+    def _spectrum(self, instrument: Group, measurement: Group, name: str, spectrum: Spectrum) -> None:
+        detector = instrument.group(instrument.valid_name(name), "NXdetector", name)
         data = self._stack(detector, "data", spectrum.counts, spectra=True)
-        data.attrs["interpretation"] = "spectrum"
-        detector.create_dataset("channels", data=np.asarray(spectrum.channels))
+        set_attr(data.id, "interpretation", "spectrum")
+        channels = detector.dataset("channels", np.asarray(spectrum.channels))
         if spectrum.channels_ is None:
-            detector["channels"].attrs["default"] = True  # 0..n-1: the source gave none
+            set_attr(channels, "default", True)  # 0..n-1: the source gave none
         calibration = spectrum.calibration
-        detector.create_dataset("calibration", data=np.array([calibration.a, calibration.b, calibration.c]))
-        energy = detector.create_dataset("energy", data=spectrum.energy)
-        self.energies[name] = energy.name
+        detector.dataset("calibration", np.array([calibration.a, calibration.b, calibration.c]))
+        detector.dataset("energy", spectrum.energy)
+        self.energies[name] = detector.path_of("energy")
         for time in ("preset_time", "live_time", "real_time"):
             value = getattr(spectrum, time)
             if value is not None:
-                _value(detector, time, value)
+                detector.dataset(time, value)
         if spectrum.start_time:
-            _text(detector, "start_time", spectrum.start_time)
+            detector.dataset("start_time", spectrum.start_time)
         if spectrum.rois:
-            rois = _nx_group(detector, "roi", "NXcollection")
+            rois = detector.group("roi", "NXcollection")
             for roi in spectrum.rois:
                 _named(rois, roi.name, [roi.first, roi.last])
         if spectrum.header.entries:
             write_header(detector, "header", spectrum.header)
         self._measure(measurement, detector, name, data)
 
-    def _measure(self, measurement: h5py.Group, detector: h5py.Group, name: str, data: h5py.Dataset) -> None:
+    def _measure(self, measurement: Group, detector: Group, name: str, data: h5py.Dataset) -> None:
         """measurement/<name> → the detector's data, measurement/<name>_info → the detector."""
-        link = nexus_name(name, measurement)
-        measurement[link] = h5py.SoftLink(data.name)
-        measurement[nexus_name(f"{link}_info", measurement)] = h5py.SoftLink(detector.name)
-        self.measured[name] = f"{measurement.name}/{link}"
+        link = measurement.valid_name(name)
+        measurement.link(link, data.name)
+        measurement.link(measurement.valid_name(f"{link}_info"), detector.path)
+        self.measured[name] = measurement.path_of(link)
 
-    def _stack(self, parent: h5py.Group, name: str, source: Any, *, spectra: bool = False) -> h5py.Dataset:
+    def _stack(self, parent: Group, name: str, source: Any, *, spectra: bool = False) -> h5py.Dataset:
         """A stack written block by block, each block whole chunks, read from the source as it goes."""
         shape, dtype = tuple(source.shape), np.dtype(source.dtype)
         policy = "frame" if spectra and self.writer.settings["chunks"] in ("spectrum", "balanced") else None
         chunks = (
             chunk_shape(shape, dtype.itemsize, policy or self.writer.settings["chunks"]) if shape else None
         )
-        if chunks is None and not self.compression:
-            dataset = parent.create_dataset(name, shape=shape, dtype=dtype)
-        else:
-            dataset = parent.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks, **self.compression)
+        storage = {} if chunks is None and not self.compression else {"chunks": chunks, **self.compression}
+        dataset = parent.stack(name, shape, dtype, **storage)
         if not shape:
             dataset[()] = np.asarray(source[()] if isinstance(source, LazyArray) else source)
             return dataset
@@ -314,7 +275,7 @@ class _Entry:
             level = int(self.compression["compression_opts"])
             _write_raw(dataset, _chunks_of(dataset, source), _gzip(level, dataset.dtype.itemsize))
         else:  # the hdf5plugin filters: through HDF5's own pipeline
-            for block in slabs(shape, dataset.chunks):
+            for block in slabs(shape, dataset.chunks, dtype.itemsize):
                 dataset[block] = np.asarray(source[block])
         return dataset
 
@@ -335,23 +296,23 @@ class _Entry:
         signal, axes = self._plot_members()
         if signal is None:
             return
-        plot = _nx_group(self.group, "plot", "NXdata")
+        plot = self.group.group("plot", "NXdata")
         names: list[str] = []
         for path in [signal, *[a for a in axes if a]]:
-            name = nexus_name(path.rsplit("/", 1)[-1], names)
-            plot[name] = h5py.SoftLink(path)
+            name = plot.valid_name(path.rsplit("/", 1)[-1])
+            plot.link(name, path)
             names.append(name)
-        plot.attrs["signal"] = names[0]
+        plot.attr("signal", names[0])
         axis_names = iter(names[1:])
         labels = [next(axis_names) if axis else "." for axis in axes]
         if labels:
-            plot.attrs.create("axes", labels, dtype=_TEXT)
+            plot.attr("axes", np.array(labels, dtype=object))
         for dimension, label in enumerate(labels):
             if label != ".":
-                plot.attrs[f"{label}_indices"] = np.int64(dimension)
+                plot.attr(f"{label}_indices", np.int64(dimension))
         if self.ds.title:
-            plot.attrs["title"] = self.ds.title
-        self.group.attrs["default"] = "plot"
+            plot.attr("title", self.ds.title)
+        self.group.attr("default", "plot")
 
     def _plot_members(self) -> tuple[str | None, list[str | None]]:
         """Paths in this file of the plot's signal and axes (None for an axis without coordinates)."""
@@ -384,7 +345,7 @@ def _chunks_of(dataset: h5py.Dataset, source: Any) -> Iterator[tuple[tuple[int, 
     A chunk that overhangs the dataset's edge is padded to its full size, as HDF5 stores it.
     """
     chunks = dataset.chunks
-    for block in slabs(dataset.shape, chunks):
+    for block in slabs(dataset.shape, chunks, dataset.dtype.itemsize):
         data = np.asarray(np.asarray(source[block]), dtype=dataset.dtype)  # in the file's byte order
         starts = [b.start for b in block] + [0] * (data.ndim - len(block))
         counts = [-(-n // c) for n, c in zip(data.shape, chunks, strict=True)]
@@ -438,39 +399,35 @@ def _gzip(level: int, itemsize: int) -> Callable[[np.ndarray], bytes]:
     return encode
 
 
-def _named(group: h5py.Group, name: str, value: Any, taken: set[str] | None = None) -> h5py.Dataset:
+def _named(group: Group, name: str, value: Any) -> str:
     """``value`` written under ``name`` made a valid NeXus name (the original in ``@original_name``).
 
-    ``taken``, when given, holds the names already written to ``group`` (and gets this one):
-    cheaper than asking HDF5 for each of a scan's hundreds of motors.
+    A scalar or array keeps its own type (an int32 stays a scalar int32); text is UTF-8.
+    Returns the name written.
     """
-    written = nexus_name(name, group if taken is None else taken)
-    if taken is not None:
-        taken.add(written)
-    dataset = _value(group, written, value)
-    if written != name:
-        dataset.attrs["original_name"] = name
-    return dataset
+    written = group.valid_name(name)
+    group.dataset(written, value.read() if isinstance(value, LazyArray) else value, original=name)
+    return written
 
 
-def _mapping(parent: h5py.Group, name: str, values: Any, nx_class: str = "NXcollection") -> None:
+def _mapping(parent: Group, name: str, values: Any, nx_class: str = "NXcollection") -> None:
     """A nested mapping as groups of datasets (instrument parameters, mnemonics, a sample)."""
     if not isinstance(values, Mapping):
         _named(parent, name, values)
         return
-    group = _nx_group(parent, nexus_name(name, parent), nx_class, name)
+    group = parent.group(parent.valid_name(name), nx_class, name)
     for key, value in values.items():
         _mapping(group, str(key), value)
 
 
-def _frame_headers(detector: h5py.Group, headers: list[Header]) -> None:
+def _frame_headers(detector: Group, headers: list[Header]) -> None:
     """Per-frame headers, one dataset per key (a value per frame; ``@absent`` lists frames without it).
 
     A key repeated within a frame is stored as its own dataset (``key_2``…) with
     ``@original_name`` and ``@occurrence``; ``@order`` on the group gives each
     frame's keys in its own order, so every frame's header comes back as it was.
     """
-    group = _nx_group(detector, "header", "NXcollection")
+    group = detector.group("header", "NXcollection")
     columns: dict[tuple[str, int], list[str | None]] = {}
     orders: list[list[int]] = []
     slots: dict[tuple[str, int], int] = {}
@@ -490,16 +447,12 @@ def _frame_headers(detector: h5py.Group, headers: list[Header]) -> None:
             order.append(slots[slot])
         orders.append(order)
     for (key, occurrence), values in columns.items():
-        name = nexus_name(key if occurrence == 0 else f"{key}_{occurrence + 1}", group)
-        dataset = group.create_dataset(
-            name, data=np.array([v or "" for v in values], dtype=object), dtype=_TEXT
-        )
-        if name != key:
-            dataset.attrs["original_name"] = key
+        name = group.valid_name(key if occurrence == 0 else f"{key}_{occurrence + 1}")
+        dataset = group.dataset(name, np.array([v or "" for v in values], dtype=object), original=key)
         if occurrence:
-            dataset.attrs["occurrence"] = occurrence
+            set_attr(dataset, "occurrence", occurrence)
         absent = [i for i, v in enumerate(values) if v is None]
         if absent:
-            dataset.attrs["absent"] = np.array(absent, np.int64)
+            set_attr(dataset, "absent", np.array(absent, np.int64))
     if any(order != sorted(order) for order in orders):  # else: each frame's keys in storage order
-        group.create_dataset("order", data=json.dumps(orders), dtype=_TEXT)
+        group.dataset("order", json.dumps(orders))
