@@ -14,7 +14,7 @@ import pytest
 import beamio
 from beamio import Calibration, Dataset, FrameStack, Header, LazyArray, Spectrum
 from beamio.cli import main
-from beamio.errors import OptionError, TargetExistsError
+from beamio.errors import OptionError, TargetExistsError, UnsupportedOperation
 from beamio_nexus._layout import chunk_shape, nexus_name
 
 nxdata = pytest.importorskip("silx.io.nxdata", reason="silx is a test dependency (requirements-test.txt)")
@@ -208,6 +208,28 @@ def test_a_stack_written_in_any_chunking_reads_back_equal(tmp_path: Path, policy
         data = h5["s/instrument/image/data"]
         assert data.chunks == chunk_shape((12, 40, 30), 4, policy)
         np.testing.assert_array_equal(data[()], np.asarray(stack))
+
+
+def test_a_chunk_shape_is_for_the_image_stacks_and_spectra_keep_theirs(tmp_path: Path) -> None:
+    stack = _stack((6, 32, 40), np.uint16)
+    counts = np.arange(6 * 64, dtype=np.int32).reshape(6, 64)
+    ds = Dataset("s", frames=stack, spectra={"mca": Spectrum(counts)})
+    path = _written(tmp_path, ds, chunks=(2, 16, 16))
+    with h5py.File(path) as h5:
+        assert h5["s/instrument/image/data"].chunks == (2, 16, 16)
+        spectrum = h5["s/instrument/mca/data"]
+        assert spectrum.chunks == chunk_shape((6, 64), 4, "frame")
+        np.testing.assert_array_equal(spectrum[()], counts)
+
+
+def test_a_chunk_shape_of_another_rank_than_the_stack_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedOperation) as caught:
+        beamio.write(Dataset("s", frames=_stack((6, 32, 40))), tmp_path / "out.h5", chunks=(2, 16))
+    assert str(caught.value) == (
+        "chunks=(2, 16) has 2 axes, but the stack /s/instrument/image/data has 3 axes (6, 32, 40):"
+        " give a chunk shape of its rank"
+    )
+    assert not list(tmp_path.iterdir())
 
 
 ROW = 4 * 64 * 48 * 2  # bytes of a row of balanced chunks (4 frames of 64 × 48 uint16)

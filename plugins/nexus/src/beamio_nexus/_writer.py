@@ -37,7 +37,7 @@ import numpy as np
 
 import beamio
 from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spectrum, Target
-from beamio.errors import TargetExistsError
+from beamio.errors import TargetExistsError, UnsupportedOperation
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
 from ._write_tree import Group, set_attr
@@ -256,13 +256,26 @@ class _Entry:
         measurement.link(measurement.valid_name(f"{link}_info"), detector.path)
         self.measured[name] = measurement.path_of(link)
 
+    def _policy(self, where: str, shape: tuple[int, ...], spectra: bool) -> Any:
+        """The chunk policy of a stack: the option's, but spectra keep a spectrum per chunk.
+
+        An explicit chunk shape is for the image stacks; one of another rank is an error.
+        """
+        policy = self.writer.settings["chunks"]
+        if spectra and (policy in ("spectrum", "balanced") or isinstance(policy, (tuple, list))):
+            return "frame"
+        if isinstance(policy, (tuple, list)) and len(policy) != len(shape):
+            raise UnsupportedOperation(
+                f"chunks={tuple(policy)} has {len(policy)} axes, but the stack {where} has"
+                f" {len(shape)} axes {shape}: give a chunk shape of its rank"
+            )
+        return policy
+
     def _stack(self, parent: Group, name: str, source: Any, *, spectra: bool = False) -> h5py.Dataset:
         """A stack written block by block, each block whole chunks, read from the source as it goes."""
         shape, dtype = tuple(source.shape), np.dtype(source.dtype)
-        policy = "frame" if spectra and self.writer.settings["chunks"] in ("spectrum", "balanced") else None
-        chunks = (
-            chunk_shape(shape, dtype.itemsize, policy or self.writer.settings["chunks"]) if shape else None
-        )
+        policy = self._policy(f"{parent.path}/{name}", shape, spectra)
+        chunks = chunk_shape(shape, dtype.itemsize, policy) if shape else None
         storage = {} if chunks is None and not self.compression else {"chunks": chunks, **self.compression}
         dataset = parent.stack(name, shape, dtype, **storage)
         if not shape:
