@@ -1,8 +1,11 @@
-"""Third parties extend beamio: a format plugin, a broken plugin and a facility bundle.
+"""Third parties extend beamio: a format plugin, a facility bundle, and plugins that misbehave.
 
 The distributions in ``fixtures/dists`` are built by hatchling and installed by pip into a
 fresh virtual environment, where ``beamio formats`` and ``beamio.open`` run as a user runs
-them. The chi reader and writer are also tested in-process, through a scoped registry.
+them. The chi reader and writer are also tested in-process, through a scoped registry; so
+are the plugins that misbehave (one fails to import, one's sniffer raises, one's reader
+returns the wrong type, one is slow to import, one prints to standard output), through
+entry points that stand for their installed distributions.
 """
 
 from __future__ import annotations
@@ -18,20 +21,24 @@ import shutil
 import site
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 
 import beamio
+from beamio.cli import main
 from beamio.errors import (
     FormatError,
     LossyConversionWarning,
     NoFormatMatched,
     NotThisFormat,
     OptionError,
+    PluginFailed,
+    PluginWarning,
     UnsupportedOperation,
 )
 from beamio.testing import FormatTests
@@ -318,6 +325,159 @@ class TestChiConformance(FormatTests):
         self.samples = [silicon[0]]
 
 
+# -- plugins that misbehave, in-process ------------------------------------------------------
+
+#: The fixture plugins that misbehave on purpose: entry point → (distribution, package).
+MISBEHAVING = {
+    "raising-sniffer": ("beamio-raising-sniffer", "beamio_raising_sniffer"),
+    "wrong-reader": ("beamio-wrong-reader", "beamio_wrong_reader"),
+    "slow": ("beamio-slow", "beamio_slow"),
+    "noisy": ("beamio-noisy", "beamio_noisy"),
+}
+
+SPEC_TEXT = (
+    "#F scan.spec\n#E 1700000000\n#D Tue Nov 14 22:13:20 2023\n\n#S 1  ascan th 0 1 2 0.1\n#L th  det\n"
+)
+SPEC_TEXT += "0 10\n0.5 12\n1 11\n"
+
+
+class _Installed:
+    """An entry point of the group ``beamio`` with its distribution, as pip would install it."""
+
+    def __init__(self, name: str) -> None:
+        distribution, package = MISBEHAVING[name]
+        self.name, self.value = name, f"{package}.plugin"
+        self.dist = type("Dist", (), {"metadata": {"Name": distribution}, "version": "0.1.0"})()
+
+    def load(self) -> Any:
+        return importlib.import_module(self.value)
+
+
+def _forget_misbehaving() -> None:
+    """Drop the fixture packages from sys.modules: the next registry imports them again."""
+    packages = {package for _, package in MISBEHAVING.values()}
+    for name in [m for m in sys.modules if m.partition(".")[0] in packages]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def misbehaving(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., beamio.Registry]]:
+    """Make a registry of the installed plugins and the misbehaving ones named (from their sources)."""
+    for distribution, _ in MISBEHAVING.values():
+        monkeypatch.syspath_prepend(str(DISTS / distribution / "src"))
+    for name in ("BEAMIO_DISABLE_PLUGINS", "BEAMIO_STRICT_PLUGINS", "BEAMIO_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BEAMIO_CONFIG", str(tmp_path / "absent-config.toml"))
+    installed = list(importlib.metadata.entry_points(group="beamio"))
+
+    def make(*names: str, strict: bool = False) -> beamio.Registry:
+        points = installed + [_Installed(name) for name in names]
+        monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: points)
+        _forget_misbehaving()
+        return beamio.Registry(strict=strict)
+
+    yield make
+    _forget_misbehaving()
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> Path:
+    """A SPEC file of one scan."""
+    path = tmp_path / "scan.spec"
+    path.write_text(SPEC_TEXT)
+    return path
+
+
+def test_a_sniffer_that_raises_is_skipped_and_named(
+    misbehaving: Callable[..., beamio.Registry], spec_file: Path
+) -> None:
+    registry = misbehaving("raising-sniffer")
+    with pytest.warns(PluginWarning) as caught, registry.open(spec_file) as file:
+        assert file.format == "spec"
+        candidates = [(c.format, c.outcome) for c in file.detection.candidates[:2]]
+    assert candidates == [
+        ("raising", "sniffer raised RuntimeError: this sniffer is broken on purpose"),
+        ("spec", "accepted"),
+    ]
+    assert [str(w.message) for w in caught] == [
+        "beamio skipped beamio-raising-sniffer 0.1.0 (raising-sniffer): the raising sniffer raised on"
+        f" {spec_file}: RuntimeError: this sniffer is broken on purpose. To go without it,"
+        " pip uninstall beamio-raising-sniffer, or set BEAMIO_DISABLE_PLUGINS=raising-sniffer."
+    ]
+    strict = misbehaving("raising-sniffer", strict=True)
+    with pytest.raises(
+        PluginFailed, match=r"^beamio-raising-sniffer 0\.1\.0 \(raising-sniffer\): the raising"
+    ):
+        strict.open(spec_file)
+
+
+def test_a_reader_that_returns_the_wrong_type_is_named(
+    misbehaving: Callable[..., beamio.Registry], spec_file: Path, tmp_path: Path
+) -> None:
+    registry = misbehaving("wrong-reader")
+    wrong = tmp_path / "numbers.wrong"
+    wrong.write_text("1 2 3\n")
+    with pytest.raises(PluginFailed) as failed:
+        registry.open(wrong)
+    assert str(failed.value) == (
+        "beamio-wrong-reader 0.1.0 (wrong-reader): the wrong reader returned dict, not a beamio.File"
+    )
+    with registry.open(spec_file) as file:
+        assert file.format == "spec" and list(file["1.1"].columns) == ["th", "det"]
+
+
+def test_a_slow_plugin_is_named_with_its_import_time(
+    misbehaving: Callable[..., beamio.Registry], spec_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEAMIO_SLOW_IMPORT_SECONDS", "0.6")
+    monkeypatch.setattr("beamio._registry.SLOW_IMPORT", 0.4)
+    registry = misbehaving("slow")
+    with pytest.warns(PluginWarning) as caught:
+        formats = {spec.name for spec in registry.formats()}
+    assert {"slow", "spec", "edf", "nexus", "mca"} <= formats
+    message = str(caught[0].message)
+    assert re.fullmatch(
+        r"plugin beamio-slow 0\.1\.0 \(slow\) took \d\.\d s to import its hook module beamio_slow\.plugin,"
+        r" and every beamio command pays that time; .* To go without it, pip uninstall beamio-slow,"
+        r" or set BEAMIO_DISABLE_PLUGINS=slow\.",
+        message,
+    ), message
+    with registry.open(spec_file) as file:
+        assert file.format == "spec"
+
+
+def test_what_a_plugin_prints_is_kept_off_stdout_and_named(
+    misbehaving: Callable[..., beamio.Registry], spec_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = misbehaving("noisy")
+    with pytest.warns(PluginWarning) as caught, registry.open(spec_file) as file:
+        assert file.format == "spec"
+    assert capsys.readouterr().out == ""
+    said = "plugin beamio-noisy 0.1.0 (noisy) printed to standard output while"
+    assert [str(w.message).partition("; ")[0] for w in caught] == [
+        f"{said} importing its hook module beamio_noisy.plugin",
+        f"{said} running its hook beamio_formats",
+        f"{said} importing beamio_noisy.reader",
+        f"{said} sniffing {spec_file}",
+    ]
+    assert str(caught[3].message).endswith(
+        ": 'beamio-noisy: sniffing scan.spec\\n'. A plugin should log or warn instead."
+    )
+
+
+def test_the_command_output_stays_clean_beside_a_plugin_that_prints(
+    misbehaving: Callable[..., beamio.Registry], spec_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", str(spec_file)], registry=misbehaving()) == 0
+    clean = capsys.readouterr().out
+    with pytest.warns(PluginWarning) as caught:
+        assert main(["info", str(spec_file)], registry=misbehaving("noisy")) == 0
+    out, err = capsys.readouterr()
+    assert out == clean and "beamio-noisy: sniffing" not in out + err
+    said = "plugin beamio-noisy 0.1.0 (noisy) printed to standard output while"
+    assert [str(w.message).startswith(said) for w in caught] == [True] * 4
+
+
 # -- installed for real: a fresh virtual environment ----------------------------------------
 
 # Run inside the virtual environment: open a file and print what it holds, as JSON.
@@ -345,16 +505,23 @@ class Venv:
     def __init__(self, root: Path) -> None:
         self.python = root / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
-    def run(self, *args: str | Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-        """Run its Python; no BEAMIO_, PYTHON or PIP_ variable of the caller leaks in."""
+    def run(
+        self, *args: str | Path, cwd: Path, enable: Sequence[str] = (), **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run its Python; no BEAMIO_, PYTHON or PIP_ variable of the caller leaks in.
+
+        The misbehaving plugins are disabled but for those in ``enable``.
+        """
         clean = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("BEAMIO_", "PYTHON", "PIP_", "VIRTUAL_ENV"))
         }
+        disabled = [env.pop("BEAMIO_DISABLE_PLUGINS", ""), *(n for n in MISBEHAVING if n not in enable)]
         clean.update(
             PYTHONUTF8="1",
             BEAMIO_CONFIG=str(cwd / "absent-config.toml"),
+            BEAMIO_DISABLE_PLUGINS=",".join(filter(None, disabled)),
             PIP_CONFIG_FILE=os.devnull,
             PIP_DISABLE_PIP_VERSION_CHECK="1",
             PIP_NO_INDEX="1",
@@ -394,7 +561,7 @@ def _runner_site_packages() -> list[str]:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """A fresh virtual environment that sees the runner's packages, with the three fixtures pip-installed."""
+    """A fresh virtual environment that sees the runner's packages, with the fixtures pip-installed."""
     if importlib.util.find_spec("ensurepip") is None:
         pytest.skip("this Python cannot create a virtual environment with pip (no ensurepip)")
     if importlib.util.find_spec("hatchling") is None:
@@ -537,3 +704,65 @@ class TestInstalled:
             "  1  silicon_640c_0001.chi",
         ]
         assert "columns (2): two_theta, Intensity" in result.stdout
+
+
+@pytest.mark.venv
+class TestMisbehavingInstalled:
+    """The misbehaving plugins installed beside the others, run as a user runs beamio."""
+
+    @staticmethod
+    def beamio(venv: Venv, *args: str, cwd: Path, enable: Sequence[str] = (), **env: str) -> Any:
+        """``beamio ARGS`` without the broken plugin (its own tests are above), with ``enable`` on."""
+        return venv.run("-m", "beamio", *args, cwd=cwd, enable=enable, BEAMIO_DISABLE_PLUGINS="broken", **env)
+
+    @pytest.fixture
+    def scan(self, data: tuple[Path, dict]) -> Path:
+        path = data[0] / "scan.spec"
+        path.write_text(SPEC_TEXT)
+        return path
+
+    def test_beamio_info_keeps_working_and_names_each_plugin(self, venv: Venv, scan: Path) -> None:
+        clean = _succeeded(self.beamio(venv, "info", scan.name, cwd=scan.parent))
+        assert clean.stdout.startswith("scan.spec: spec") and clean.stderr == ""
+        result = _succeeded(
+            self.beamio(
+                venv,
+                "info",
+                scan.name,
+                cwd=scan.parent,
+                enable=list(MISBEHAVING),
+                BEAMIO_SLOW_IMPORT_SECONDS="1.5",
+            )
+        )
+        assert result.stdout == clean.stdout  # nothing the plugins printed, nothing of the others lost
+        assert "beamio-noisy: " not in result.stdout
+        for said in (
+            "PluginWarning: beamio skipped beamio-raising-sniffer 0.1.0 (raising-sniffer): the raising"
+            " sniffer raised on scan.spec: RuntimeError: this sniffer is broken on purpose.",
+            "PluginWarning: plugin beamio-slow 0.1.0 (slow) took ",
+            "PluginWarning: plugin beamio-noisy 0.1.0 (noisy) printed to standard output while sniffing"
+            " scan.spec",
+        ):
+            assert said in result.stderr
+
+    def test_a_wrong_reader_is_an_error_naming_its_distribution(self, venv: Venv, scan: Path) -> None:
+        wrong = scan.with_name("numbers.wrong")
+        wrong.write_text("1 2 3\n")
+        result = self.beamio(venv, "info", wrong.name, cwd=scan.parent, enable=["wrong-reader"])
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            "beamio: beamio-wrong-reader 0.1.0 (wrong-reader): the wrong reader returned dict,"
+            " not a beamio.File\n"
+        )
+        assert _succeeded(self.beamio(venv, "info", scan.name, cwd=scan.parent, enable=["wrong-reader"]))
+
+    def test_beamio_convert_reports_cleanly(self, venv: Venv, scan: Path) -> None:
+        args = ("convert", scan.name, "scan.nxs")
+        result = _succeeded(self.beamio(venv, *args, cwd=scan.parent, enable=["raising-sniffer", "noisy"]))
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("wrote scan.nxs: 1 dataset, ")
+        assert all(line.startswith("warning: ") for line in lines[1:]), result.stdout
+        assert any("beamio-noisy 0.1.0 (noisy) printed to standard output" in line for line in lines)
+        assert any("beamio skipped beamio-raising-sniffer 0.1.0" in line for line in lines)
+        with beamio.open(scan.with_name("scan.nxs")) as file:
+            assert list(file[0].columns) == ["th", "det"]

@@ -19,7 +19,7 @@ from ._distributed import Opened, stamp_origins, through_cluster
 from ._file import File
 from ._mixed import formats_of, open_mixed
 from ._profiles import Profile
-from ._registry import FormatEntry, Registry, default_registry
+from ._registry import FormatEntry, Registry, default_registry, plugin_output
 from ._series import expand_series, is_pattern
 from ._source import Head, Source, atomic_target, read_head
 from ._url import parse_url
@@ -141,7 +141,8 @@ def open(
     owner = address_owner(registry, path, format)
     if owner is not None:  # not a file: an address its plugin opens (sps://fourc/SCAN_D)
         settings = _options(active, "reader_options", owner.spec.name, options)
-        file, report = open_address(registry, owner, path, settings)
+        with plugin_output(owner.plugin.label, f"reading {path}"):
+            file, report = open_address(registry, owner, path, settings)
         return _finish(registry, file, owner, active, report)
     if format is not None:
         entry = registry.entry(format)
@@ -166,15 +167,25 @@ def open(
             warnings.warn(str(error), PluginWarning, stacklevel=2)
             continue
         try:
-            cls.sniff(head)
+            with plugin_output(entry.plugin.label, f"sniffing {path}"):
+                cls.sniff(head)
         except NotThisFormat as refusal:
             candidate.outcome = f"refused: {refusal.message}"
             continue
         except Exception as error:
-            raise PluginFailed(
-                f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}:"
-                f" {type(error).__name__}: {error}"
-            ) from error
+            # A sniffer answers "mine or not?" for every file; one that crashes must not stop
+            # the others from answering (BEAMIO_STRICT_PLUGINS makes it an error, for its author).
+            what = f"{type(error).__name__}: {error}"
+            said = f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}: {what}"
+            if registry.strict:
+                raise PluginFailed(said) from error
+            candidate.outcome = f"sniffer raised {what}"
+            warnings.warn(
+                f"beamio skipped {said}. To go without it, {entry.plugin.remedy}.",
+                PluginWarning,
+                stacklevel=2,
+            )
+            continue
         mixed = formats_of(registry, paths, entry, active.preferred_formats if active else lambda _: [])
         if mixed is not None:  # files of several formats: each format's files read by its reader
             file = open_mixed(path, paths, mixed, functools.partial(_read_as, registry, active, options))
@@ -225,7 +236,8 @@ def _read(
     if diagnostics is not None:  # a part of a mixed series: what it forgives goes to the series' log too
         diagnostics.strict = reader.strict
         source.diagnostics = diagnostics
-    file = run_reader(entry, reader, source)
+    with plugin_output(entry.plugin.label, f"reading {path}"):
+        file = run_reader(entry, reader, source)
     if file.opened is None and os.path.isfile(paths[0]):
         file.opened = Opened.of(paths, entry.spec.name, reader.settings)
     return file

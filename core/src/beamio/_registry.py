@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
+import io
 import os
+import sys
 import threading
+import time
 import types
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -20,9 +24,12 @@ from ._profiles import Profile, configured_profile
 from ._spec import FormatSpec
 from .errors import PluginError, PluginWarning, ProfileError, UnsupportedOperation
 
-__all__ = ["FormatEntry", "PluginRecord", "Registry", "default_registry"]
+__all__ = ["FormatEntry", "PluginRecord", "Registry", "default_registry", "plugin_output"]
 
 PluginStatus = Literal["ok", "broken", "disabled"]
+
+#: Seconds of import above which a hook module is reported as slow: every command pays them.
+SLOW_IMPORT = 1.0
 
 
 @attrs.frozen
@@ -70,6 +77,39 @@ def _env_list(name: str) -> set[str]:
 
 def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+@contextlib.contextmanager
+def plugin_output(plugin: str, doing: str) -> Iterator[None]:
+    """Keep what a plugin prints off standard output, and say which plugin printed it.
+
+    beamio's standard output is its results (``beamio info``, a converted file's
+    report, a pipe into another program): a stray ``print`` in a plugin would
+    corrupt it. What the plugin prints while it imports, runs a hook, sniffs or
+    reads becomes a PluginWarning naming ``plugin`` (its label) and what it was
+    ``doing``. Writing is not watched: a writer pulls the data through readers and
+    the caller's own arrays, so what is printed then is not the writer's alone
+    (the command line sends it to stderr). Text written straight to file
+    descriptor 1 by compiled code is not caught; nor is text another thread
+    prints meanwhile kept apart.
+    """
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            yield
+    finally:
+        text = printed.getvalue()
+        if text:
+            shown = text if len(text) <= 200 else text[:200] + f"… ({len(text)} characters)"
+            message = (
+                f"plugin {plugin} printed to standard output while {doing}; beamio keeps it off its own"
+                f" output: {shown!r}. A plugin should log or warn instead."
+            )
+            if sys.exc_info()[1] is None:
+                warnings.warn(message, PluginWarning, stacklevel=3)
+            else:  # the error on its way out says more; a warning turned into an error must not hide it
+                with contextlib.suppress(Warning):
+                    warnings.warn(message, PluginWarning, stacklevel=3)
 
 
 class Registry:
@@ -193,26 +233,47 @@ class Registry:
             if ep.name in self._disabled or (record.distribution or "") in self._disabled:
                 self._plugins.append(attrs.evolve(record, status="disabled"))
                 continue
+            plugin = self._import(ep, record)
+            if plugin is not None:
+                self._register(plugin, record)
+
+    def _import(self, ep: Any, record: PluginRecord) -> Any:
+        """Import a plugin's hook module: the module, or None when it broke; a slow import is reported."""
+        began = time.perf_counter()
+        with plugin_output(record.label, f"importing its hook module {ep.value}"):
             try:
                 plugin = ep.load()
             except BaseException as error:  # an import may raise anything, SystemExit included
                 if isinstance(error, KeyboardInterrupt):
                     raise
                 self._broken(record, error, "import failed")
-                continue
-            self._register(plugin, record)
+                return None
+        seconds = time.perf_counter() - began
+        if seconds > SLOW_IMPORT:
+            # Formats are found by asking every hook module, so there is no skipping it while it
+            # is installed: say which one it is, what it costs, and how to go without it.
+            warnings.warn(
+                f"plugin {record.label} took {seconds:.1f} s to import its hook module {ep.value}, and"
+                " every beamio command pays that time; a hook module should import in milliseconds"
+                " (heavy imports belong in the reader and writer modules, imported when a file needs"
+                f" them). To go without it, {record.remedy}.",
+                PluginWarning,
+                stacklevel=5,
+            )
+        return plugin
 
     def _call(self, hook: str) -> Iterable[tuple[PluginRecord, Any, list[Any]]]:
         for impl in getattr(self._pm.hook, hook).get_hookimpls():
             record = self._records.get(id(impl.plugin), PluginRecord(impl.plugin_name))
             if record.status != "ok":
                 continue
-            try:
-                result = impl.function()
-                items = [] if result is None else list(result)
-            except Exception as error:
-                self._broken(record, error, f"hook {hook} raised", impl.plugin)
-                continue
+            with plugin_output(record.label, f"running its hook {hook}"):
+                try:
+                    result = impl.function()
+                    items = [] if result is None else list(result)
+                except Exception as error:
+                    self._broken(record, error, f"hook {hook} raised", impl.plugin)
+                    continue
             yield record, impl.plugin, items
 
     def _collect_formats(self) -> list[FormatEntry]:
@@ -245,6 +306,11 @@ class Registry:
                     )
                     continue
                 self._profiles[profile.name] = (profile, record)
+
+    @property
+    def strict(self) -> bool:
+        """Whether a misbehaving plugin is an error (``BEAMIO_STRICT_PLUGINS``), not a warning."""
+        return self._strict
 
     # -- what is installed ---------------------------------------------------
     def plugins(self) -> list[PluginRecord]:
@@ -333,15 +399,16 @@ class Registry:
         if key in self._classes:
             return self._classes[key]
         module_name, _, attr = target.partition(":")
-        try:
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
-        except Exception as error:
-            raise PluginError(
-                f"{entry.plugin.label}: cannot load {target} for format {entry.spec.name!r}:"
-                f" {_describe(error)}. To go on without it, {entry.plugin.remedy}."
-            ) from error
+        with plugin_output(entry.plugin.label, f"importing {module_name}"):
+            try:
+                obj: Any = importlib.import_module(module_name)
+                for part in attr.split("."):
+                    obj = getattr(obj, part)
+            except Exception as error:
+                raise PluginError(
+                    f"{entry.plugin.label}: cannot load {target} for format {entry.spec.name!r}:"
+                    f" {_describe(error)}. To go on without it, {entry.plugin.remedy}."
+                ) from error
         if not (isinstance(obj, type) and issubclass(obj, base)):
             raise PluginError(f"{entry.plugin.label}: {target} is not a beamio.{base.__name__} subclass")
         self._classes[key] = obj

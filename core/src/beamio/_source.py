@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import lzma
 import os
+import re
+import shutil
+import socket
+import threading
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -189,21 +195,123 @@ class Target:
         return self.path.exists()
 
 
+#: What a write raises when the disk (or the user's quota) is full.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+#: A temporary file of :func:`atomic_target` (or a folder a writer made beside it, ``…tmp-xyz``):
+#: ``.out.h5.beamio-HOST-PID-RANDOM.tmp``, the host and process that write it in its name.
+_TEMPORARY = re.compile(r"\..+\.beamio-(?P<host>[A-Za-z0-9.-]*)-(?P<pid>\d+)-[0-9a-f]{8}\.tmp(?:-.*)?", re.S)
+
+#: When this process last rid a folder of stale temporaries (:func:`_remove_stale`), by folder.
+_swept: dict[str, float] = {}
+_swept_lock = threading.Lock()
+#: Seconds before a folder is looked at again.
+_SWEEP_INTERVAL = 60.0
+
+
+def _host() -> str:
+    """This machine's name as temporary names carry it (letters, digits, dots and dashes)."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:32]
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine runs (where that cannot be asked, it is taken to run)."""
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the temporaries a killed beamio left in ``folder``: this host's, of processes now gone.
+
+    SIGKILL (the OOM killer, a batch system's time limit) gives a process no chance to
+    remove its temporary file; the next write into the folder does. A temporary of
+    another host is left alone: the folder may be shared, its process may be writing it.
+    A folder is looked at once a minute at most: listing 100 000 frames costs a tenth
+    of a second (more over NFS), and a loop writing one file per frame would pay it
+    for every file.
+    """
+    key = os.path.abspath(folder)
+    now = time.monotonic()
+    with _swept_lock:
+        if key in _swept and now - _swept[key] < _SWEEP_INTERVAL:
+            return
+        _swept[key] = now
+    host = _host()
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            found = _TEMPORARY.fullmatch(entry.name) if entry.name.startswith(".") else None
+            if found is None or found["host"] != host or _alive(int(found["pid"])):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
+def _disk_full(error: BaseException) -> int | None:
+    """The errno of a full disk behind ``error`` (h5py raises its own error over the driver's), else None."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno in _DISK_FULL:
+            return cause.errno
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _size(count: int) -> str:
+    """``812 bytes``, ``131.1 kB``, ``2.4 GB``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _full_error(number: int, final: Path, temp: Path, existed: bool) -> OSError:
+    """An OSError of errno ``number`` saying which target could not be written, and what was kept."""
+    try:
+        status = temp.stat()
+        # What reached the disk: an HDF5 file has holes, its size can exceed what was written.
+        size = min(status.st_size, getattr(status, "st_blocks", status.st_size) * 512)
+    except OSError:  # nothing written yet, or a writer writing elsewhere first (fabio)
+        size = 0
+    stopped = f" (the write stopped after {_size(size)})" if size else ""
+    kept = f"the previous {final.name} is kept" if existed else f"{final.name} was not created"
+    reason = os.strerror(number)
+    full = OSError(f"{final}: {reason[:1].lower()}{reason[1:]}{stopped}; {kept}")
+    full.errno = number  # an OSError of that errno whose message is the sentence above, as it is
+    return full
+
+
 @contextlib.contextmanager
 def atomic_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Target]:
     """Yield a Target whose temporary file replaces ``path`` only if the block succeeds.
 
     The temporary file lives in the target's folder (so the rename is atomic on
-    one filesystem); on any error, Ctrl-C included, it is removed and ``path``
-    is untouched.
+    one filesystem) and is named for the target, this host and this process
+    (``.out.h5.beamio-HOST-PID-RANDOM.tmp``). On any error, Ctrl-C included, it is
+    removed and ``path`` is untouched; a full disk is an OSError (ENOSPC) that names
+    ``path``. Temporaries that killed processes of this host left beside it are
+    removed first.
     """
     from .errors import TargetExistsError
 
     final = Path(path)
-    if final.exists() and not overwrite:
+    existed = final.exists()
+    if existed and not overwrite:
         raise TargetExistsError(f"{final} exists; pass overwrite=True (--overwrite) to replace it")
     folder = final.parent if str(final.parent) else Path(".")
-    temp = folder / f".{final.name}.beamio-{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    _remove_stale(folder)
+    temp = folder / f".{final.name}.beamio-{_host()}-{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         yield Target(final, temp, overwrite)
         if not temp.exists():
@@ -211,7 +319,11 @@ def atomic_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
         if final.exists() and not overwrite:
             raise TargetExistsError(f"{final} appeared while writing; not replaced")
         os.replace(temp, final)
-    except BaseException:
+    except BaseException as error:
+        number = _disk_full(error)
+        full = _full_error(number, final, temp, existed) if number is not None else None
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+        if full is not None:
+            raise full from error
         raise

@@ -1,14 +1,16 @@
 """The ``beamio`` command: formats, info, convert.
 
-Exit codes: 0 success, 1 a problem with a file (one clear message), 2 usage.
-``--debug`` shows tracebacks.
+Exit codes: 0 success, 1 a problem with a file (one clear message), 2 usage,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
@@ -353,13 +355,41 @@ _COMMANDS = {
 }
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it stops as on Ctrl-C: temporary files removed."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM (``kill``, a batch system's time limit) stops the command as Ctrl-C does, not at once.
+
+    Left to its default, SIGTERM ends the process where it stands and leaves the
+    temporary file of a conversion behind. A handler another program installed is kept.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    if not main_thread or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
     """Run the ``beamio`` command; returns the exit code."""
     args = _parser().parse_args(argv)
     registry = registry or default_registry()
     out = sys.stdout
     try:
-        with warnings.catch_warnings():
+        # The commands write their results to ``out``; anything else printed meanwhile (a plugin's
+        # stray print that beamio did not catch itself) goes to stderr, not into the results.
+        with _terminable(), warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             if not args.debug:
                 warnings.simplefilter("default")
             return _COMMANDS[args.command](args, registry, out)
@@ -371,6 +401,9 @@ def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None)
             message = "no installed format reads this file (detection report above)"
         print(f"beamio: {message}", file=sys.stderr)
         return 1
+    except _Terminated:
+        print("beamio: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("beamio: interrupted", file=sys.stderr)
         return 130

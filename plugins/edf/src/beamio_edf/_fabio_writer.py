@@ -167,9 +167,11 @@ def _named_like(target: Target) -> Iterator[str]:
     """A path with the target's own name, moved onto ``target.temp`` when written.
 
     fabio writes the file name into some files (a CBF's ``data_`` block), so it
-    must see the final name, not the temporary one.
+    must see the final name, not the temporary one. The folder is named after the
+    temporary file (``….tmp-xyz``), so that beamio recognises it as one and removes it
+    when a killed process left it behind.
     """
-    folder = tempfile.mkdtemp(prefix=".beamio-fabio-", dir=target.temp.parent)
+    folder = tempfile.mkdtemp(prefix=f"{target.temp.name}-", dir=target.temp.parent)
     try:
         path = os.path.join(folder, target.path.name)
         yield path
