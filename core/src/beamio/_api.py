@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,9 +45,8 @@ def _options(profile: Profile | None, table: str, name: str, given: Mapping[str,
 
 
 def _check_path(path: str) -> None:
-    if not os.path.exists(path):
-        raise FileNotFoundError(2, "No such file or directory", path)
-    if os.path.isdir(path):
+    # os.stat's own error says why: no such file, a loop of symbolic links, a folder not searchable.
+    if stat.S_ISDIR(os.stat(path).st_mode):
         raise IsADirectoryError(21, "Is a directory (beamio opens files)", path)
 
 
@@ -206,11 +206,12 @@ def open(
         report.chosen = entry.spec.name
         return _finish(registry, file, entry, active, report)
     report.hints = install_hints(registry.entries_in_use(), head)
-    raise NoFormatMatched(_no_match_message(report), path, report=report)
+    raise NoFormatMatched(_no_match_message(report, head), path, report=report)
 
 
-def _no_match_message(report: DetectionReport) -> str:
-    lines = ["no installed format reads this file"]
+def _no_match_message(report: DetectionReport, head: Head) -> str:
+    empty = not head.data and head.size == 0
+    lines = ["no installed format reads this file" + (": it is empty (0 bytes)" if empty else "")]
     tried = [c for c in report.candidates if c.outcome != "not tried"]
     if tried:
         lines.append("asked: " + "; ".join(f"{c.format} ({c.outcome})" for c in tried))

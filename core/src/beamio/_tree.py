@@ -116,6 +116,9 @@ class Group(Mapping[str, Node]):
         return self._children
 
     def __getitem__(self, path: str) -> Node:
+        members = self._members()
+        if path in members:  # a name as listed, even one no path spells ("imsca/", a SPEC mnemonic)
+            return _as_node(path, members[path])
         parts = split_path(path)
         if not parts:
             return self

@@ -76,6 +76,7 @@ def test_what_chn_cannot_hold_is_said(tmp_path: Path) -> None:
     with pytest.warns(beamio.LossyConversionWarning) as caught:
         beamio.write(beamio.Dataset("1.1", spectra={"mca_0": spectrum}), tmp_path / "lossy.chn")
     assert [str(w.message).split(";")[0] for w in caught] == [
+        "mca: a CHN file always holds a live and a real time: the unknown ['real_time'] are written as 0",
         "mca: CHN counts are 32-bit integers",
         "mca: CHN times count 20 ms ticks",
         "mca: CHN holds the calibration in 32-bit floats",

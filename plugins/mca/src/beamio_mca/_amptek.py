@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from beamio import Calibration, Diagnostics, File, Header, HeaderEntry, Roi, Source, Spectrum
-from beamio_spec._numbers import format_column, format_number
+from beamio_spec._numbers import format_column, format_number, parse_whole
 
 from ._text import iso_date, numbered_lines, one_spectrum_file, set_entry, text, text_counts, us_date
 
@@ -38,12 +38,17 @@ _TIMES = {"PRESET_TIME": "preset_time", "LIVE_TIME": "live_time", "REAL_TIME": "
 
 
 def looks_amptek(header: Header) -> bool:
-    """Whether a header was read from an Amptek file (its first-section lines are ``KEY - value``)."""
+    """Whether a header was read from an Amptek file (its first-section lines are ``KEY - value``).
+
+    A file whose first section is empty (no times, no description) is known by its
+    other sections alone: calibration points and ROIs.
+    """
     for entry in header.entries:
         match = _PMCA_LINE.match(entry.raw or "")
         if match and match.group(1) == entry.key:
             return True
-    return False
+    entries = header.entries
+    return bool(entries) and all(e.key in ("CALIBRATION", "ROI") and e.raw is not None for e in entries)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -91,6 +96,8 @@ class _Parsed:
             log.report("no <<DATA>> section: the file holds no counts", line=last)
         elif not ended:
             log.report("no <<END>> after the counts: the file is truncated", line=last)
+        elif section is not None and section not in (*_BEFORE_DATA, "DATA"):  # DP5 CONFIGURATION …
+            log.report(f"no <<{section} END>> after <<{section}>>: the file is truncated", line=last)
 
     def line_of(self, key: str) -> int | None:
         return next((n for e, n in zip(self.entries, self.lines, strict=True) if e.key == key), None)
@@ -168,7 +175,8 @@ def _check_channels(parsed: _Parsed, n: int, log: Diagnostics) -> None:
     """The DP5 configuration's MCAC (number of MCA channels) against the counts present."""
     for key in ("DP5 CONFIGURATION/MCAC", "DPP CONFIGURATION/MCAC"):
         entry = next((e for e in parsed.entries if e.key == key), None)
-        if entry is not None and entry.value.isdigit() and int(entry.value) != n:
+        declared = None if entry is None else parse_whole(entry.value)
+        if entry is not None and declared is not None and declared != n:
             log.report(
                 f"{key}={entry.value} channels, but <<DATA>> holds {n} counts", line=parsed.line_of(key)
             )
@@ -267,6 +275,11 @@ def _calibration_lines(entries: list[HeaderEntry], spectrum: Spectrum, lossy: Ca
         lossy(f"Amptek calibrations are linear; the quadratic term c={calibration.c!r} is left out")
     last = float(max(spectrum.n_channels - 1, 1))
     energy = _exact_energy(calibration.a, calibration.b, last)
+    if fit_calibration([(0.0, calibration.a), (last, energy)]) != Calibration(calibration.a, calibration.b):
+        lossy(
+            f"Amptek calibrations are two points; no energy at channel {format_number(last)} gives back"
+            f" the gain {calibration.b!r} from the offset {calibration.a!r}: the nearest is written"
+        )
     entries.append(HeaderEntry("CALIBRATION", f"0 {format_number(calibration.a)}"))
     entries.append(HeaderEntry("CALIBRATION", f"{format_number(last)} {format_number(energy)}"))
 

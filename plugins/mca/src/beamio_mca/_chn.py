@@ -78,6 +78,13 @@ def _layout(content: bytes, declared: int, source: Source) -> tuple[int, int | N
         )
         return present, trailer
     present = min(declared, (len(content) - HEADER.size) // 4)
+    if present == declared:
+        log.report(
+            f"the file ends at byte {len(content)}, after its {declared} channels: the trailer"
+            " (calibration, descriptions) is missing",
+            offset=len(content),
+        )
+        return present, None
     log.report(
         f"the file ends at byte {len(content)}, before the {declared} channels and the trailer"
         f" its header announces; {present} channels read",

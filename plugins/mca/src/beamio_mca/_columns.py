@@ -26,7 +26,7 @@ from beamio import (
     Source,
     Spectrum,
 )
-from beamio_spec._numbers import format_column, parse_token
+from beamio_spec._numbers import format_column, format_number, parse_token
 
 from ._text import numbered_lines, one_spectrum_file, text, text_counts
 
@@ -39,7 +39,7 @@ _ENERGY_WORDS = ("energy", "kev", "ev")
 def looks_column(header: Header) -> bool:
     """Whether a header was read from a single-column file: ``#`` comment lines only."""
     return bool(header.entries) and all(
-        e.key == "comment" and (e.raw or "").startswith("#") for e in header.entries
+        e.key == "comment" and (e.raw or "").lstrip().startswith("#") for e in header.entries
     )
 
 
@@ -119,19 +119,20 @@ class TextSpectrumReader(FormatReader):
                 entries.append(HeaderEntry("labels", "  ".join(labels), line))
                 continue
             rows.append((number, tokens))
-        table = self._table(rows, len(labels) if labels else None, source)
-        return one_spectrum_file(
-            source, "", Header(entries, origin=source.path), self._spectrum(table, labels)
-        )
+        table, lines = self._table(rows, len(labels) if labels else None, source)
+        spectrum = self._spectrum(table, lines, labels, source)
+        return one_spectrum_file(source, "", Header(entries, origin=source.path), spectrum)
 
     @staticmethod
-    def _table(rows: list[tuple[int, list[bytes]]], width: int | None, source: Source) -> np.ndarray:
-        """The rows as a table of numbers; refused unless one or two columns of them."""
+    def _table(
+        rows: list[tuple[int, list[bytes]]], width: int | None, source: Source
+    ) -> tuple[np.ndarray, list[int]]:
+        """The rows as a table of numbers, and the line of each; refused unless one or two columns."""
         width = width or (len(rows[0][1]) if rows else 0)
         numeric = [all(parse_token(t) is not None for t in tokens) for _, tokens in rows]
         if width not in (1, 2) or not any(numeric):
             raise NotThisFormat("not one or two columns of numbers", source.path)
-        kept = []
+        kept, lines = [], []
         for (number, tokens), clean in zip(rows, numeric, strict=True):
             if len(tokens) != width:
                 source.diagnostics.report(
@@ -141,18 +142,35 @@ class TextSpectrumReader(FormatReader):
             if not clean:
                 source.diagnostics.report("a value that is not a number; read as NaN", line=number)
             kept.append([parse_token(t) if parse_token(t) is not None else float("nan") for t in tokens])
-        return np.array(kept, dtype=np.float64).reshape(len(kept), width)
+            lines.append(number)
+        return np.array(kept, dtype=np.float64).reshape(len(kept), width), lines
 
-    def _spectrum(self, table: np.ndarray, labels: list[str] | None) -> Spectrum:
+    def _spectrum(
+        self, table: np.ndarray, lines: list[int], labels: list[str] | None, source: Source
+    ) -> Spectrum:
         if table.shape[1] == 1:
             return Spectrum(table[:, 0])
         first, counts = table[:, 0], table[:, 1]
         kind = self.settings["first"] or _kind_of(first, labels[0] if labels else "")
         if kind == "channel":
-            channels: Any = first.astype(np.int64) if np.array_equal(first, np.round(first)) else first
+            channels: Any = first.astype(np.int64) if _whole(first) else first
             same = np.array_equal(channels, np.arange(len(channels)))
             return Spectrum(counts, channels=None if same else channels)
+        infinite = np.flatnonzero(~np.isfinite(first))
+        if infinite.size:
+            source.diagnostics.report(
+                f"energy {format_number(float(first[infinite[0]]))} is not a finite number; no calibration",
+                line=lines[int(infinite[0])],
+            )
+            return Spectrum(counts)
         return Spectrum(counts, calibration=_fitted(first))
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every value is a whole number that an int64 holds exactly (channel numbers)."""
+    return bool(
+        np.all(np.isfinite(values)) and np.all(values == np.round(values)) and np.all(np.abs(values) < 2**53)
+    )
 
 
 def _kind_of(first: np.ndarray, label: str) -> str:
@@ -162,7 +180,7 @@ def _kind_of(first: np.ndarray, label: str) -> str:
         return "channel"
     if any(word in label for word in _ENERGY_WORDS):
         return "energy"
-    return "channel" if np.array_equal(first, np.round(first)) else "energy"
+    return "channel" if _whole(first) else "energy"
 
 
 def _fitted(energy: np.ndarray) -> Calibration:
@@ -170,17 +188,19 @@ def _fitted(energy: np.ndarray) -> Calibration:
 
     The line through the first two when it gives every energy exactly, else least
     squares: a straight line when it meets every energy (to 1e-9 of the largest),
-    else a quadratic.
+    else a quadratic. (Finite energies near 1e308 may fit to infinite coefficients:
+    what the file says.)
     """
     if len(energy) < 2:
         return Calibration(float(energy[0]) if len(energy) else 0.0)
     channels = np.arange(len(energy), dtype=np.float64)
-    exact = Calibration(float(energy[0]), float(energy[1] - energy[0]))
-    if np.array_equal(exact.energy(channels), energy):
-        return exact
-    tolerance = 1e-9 * float(np.max(np.abs(energy)) or 1.0)
-    for degree in (1, 2):
-        coefficients = np.polyfit(channels, energy, min(degree, len(energy) - 1))
-        if degree == 2 or np.max(np.abs(np.polyval(coefficients, channels) - energy)) <= tolerance:
-            break
+    with np.errstate(all="ignore"):
+        exact = Calibration(float(energy[0]), float(energy[1] - energy[0]))
+        if np.array_equal(exact.energy(channels), energy):
+            return exact
+        tolerance = 1e-9 * float(np.max(np.abs(energy)) or 1.0)
+        for degree in (1, 2):
+            coefficients = np.polyfit(channels, energy, min(degree, len(energy) - 1))
+            if degree == 2 or np.max(np.abs(np.polyval(coefficients, channels) - energy)) <= tolerance:
+                break
     return Calibration(*(float(c) for c in coefficients[::-1]))

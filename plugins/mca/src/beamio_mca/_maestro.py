@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from beamio import Calibration, Diagnostics, File, Header, HeaderEntry, Roi, Source, Spectrum
-from beamio_spec._numbers import format_column, format_number
+from beamio_spec._numbers import format_column, format_number, parse_whole
 
 from ._text import iso_date, numbered_lines, one_spectrum_file, set_entry, text, text_counts, us_date
 
@@ -42,11 +42,13 @@ class _Parsed:
         self.entries: list[HeaderEntry] = []
         self.lines: dict[str, int] = {}
         self.rows: list[tuple[int, bytes]] = []
+        self.last = 0  # the number of the last line
         key: str | None = None
         values: list[str] = []
         texts: list[str] = []
         counting, start = False, 0  # counting: in the first $DATA: block, past its channel range
         for number, raw in [*numbered_lines(content), (0, b"$END:")]:
+            self.last = number or self.last
             line = text(raw)
             match = _KEY.match(line.strip())
             if match:
@@ -85,10 +87,11 @@ def _range(parsed: _Parsed, n: int, log: Diagnostics) -> int:
     """The first channel, after checking the $DATA: range against the counts present."""
     line = parsed.lines.get("DATA")
     if line is None:
-        log.report("no $DATA: block: the file holds no counts")
+        log.report("no $DATA: block: the file holds no counts", line=parsed.last)
         return 0
     bounds = parsed.numbers("DATA", log, "a first and a last channel")
-    if not bounds or len(bounds) != 2 or not all(b.is_integer() for b in bounds):
+    # Channel numbers, even wrong ones, are far below 2**53: 1e300 is no channel (nor fits an int64).
+    if not bounds or len(bounds) != 2 or not all(b.is_integer() and abs(b) < 2**53 for b in bounds):
         if bounds is not None:
             log.report("$DATA: the range is not a first and a last channel", line=line)
         return 0
@@ -108,8 +111,10 @@ def _rois(parsed: _Parsed, log: Diagnostics) -> list[Roi]:
     lines = entry.value.split("\n")
     rois: list[Roi] = []
     for words in (line.split() for line in lines[1:]):
-        if len(words) == 2 and all(w.lstrip("-").isdigit() for w in words) and int(words[0]) <= int(words[1]):
-            rois.append(Roi(f"roi_{len(rois) + 1}", int(words[0]), int(words[1])))
+        bounds = [parse_whole(w) for w in words]
+        first, last = bounds if len(bounds) == 2 else (None, None)
+        if first is not None and last is not None and first <= last:
+            rois.append(Roi(f"roi_{len(rois) + 1}", first, last))
         else:
             log.report(f"$ROI: {' '.join(words)!r} is no channel range; left out", line=parsed.lines["ROI"])
     if lines[0].strip() != str(len(lines) - 1):
@@ -153,7 +158,7 @@ def read(source: Source, content: bytes) -> File:
     log = source.diagnostics
     parsed = _Parsed(content, log)
     header = Header(parsed.entries, origin=source.path)
-    counts = text_counts(parsed.rows, log, source.guard, "$DATA:")
+    counts = text_counts(parsed.rows, log, source.guard, "$DATA")
     first = _range(parsed, counts.shape[0], log)
     date = header.get("DATE_MEA") or None
     start_time = iso_date(date) if date else None
@@ -240,6 +245,7 @@ def write(header: Header, title: str, spectrum: Spectrum, out: TextIO, lossy: Ca
     for key, value, agrees in blocks:
         set_entry(entries, key, value, agrees)
     for entry in entries:
-        out.write((entry.raw if entry.raw is not None else f"${entry.key}:\n{entry.value}") + "\n")
+        block = f"${entry.key}:" + (f"\n{entry.value}" if entry.value != "" else "")  # as it reads back
+        out.write((entry.raw if entry.raw is not None else block) + "\n")
         if entry.key == "DATA":
             out.write("".join(f"{v:>8}\n" for v in format_column(counts)))

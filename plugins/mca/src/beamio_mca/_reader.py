@@ -53,8 +53,10 @@ def kind_of(head: Head, *, guessing: bool) -> str | None:
     data = head.data
     if _AMPTEK.match(data):
         return "amptek"
-    if _MAESTRO.match(data) and _MAESTRO_DATA.search(data):
-        return "maestro"
+    if _MAESTRO.match(data) and (
+        _MAESTRO_DATA.search(data) or not guessing or head.name.lower().endswith(".spe")
+    ):
+        return "maestro"  # without $DATA:, a Maestro file that lost its counts
     if data.startswith(_CHN_TAG) and (
         len(data) >= _chn.HEADER.size or not guessing or head.name.lower().endswith(".chn")
     ):

@@ -15,6 +15,7 @@ import attrs
 
 from beamio import Dataset, Diagnostics, File, Header, HeaderEntry, LazyArray, Roi, Source, Target
 from beamio_spec._lines import header_entry
+from beamio_spec._numbers import parse_whole
 from beamio_spec._reader import SpecReader
 from beamio_spec._writer import SpecWriter, _mca_header
 from beamio_spec.plugin import FORMAT as SPEC
@@ -44,12 +45,9 @@ def rois_of(header: Header, count: int, log: Diagnostics | None = None) -> list[
         if entry.key != "@ROI" or not count:
             continue
         words = str(entry.value).split()
-        if (
-            len(words) >= 3
-            and all(w.lstrip("-").isdigit() for w in words[-2:])
-            and int(words[-2]) <= int(words[-1])
-        ):
-            out[min(k, count - 1)].append(Roi(" ".join(words[:-2]), int(words[-2]), int(words[-1])))
+        first, last = (parse_whole(w) for w in words[-2:]) if len(words) >= 3 else (None, None)
+        if first is not None and last is not None and first <= last:
+            out[min(k, count - 1)].append(Roi(" ".join(words[:-2]), first, last))
         elif log is not None:
             log.report(f"#@ROI {entry.value!r} is not 'name first last'; left out")
     return [tuple(rois) for rois in out]
@@ -84,7 +82,7 @@ def read(source: Source, strict: bool) -> File:
     return file
 
 
-def _with_rois(ds: Dataset) -> Dataset:
+def _with_rois(ds: Dataset, writer: SpecWriter) -> Dataset:
     """The Dataset with ``#@ROI`` lines for its spectra's ROIs, each after its MCA's settings."""
     spectra = list(ds.spectra.values())
     if rois_of(ds.header, len(spectra)) == [s.rois for s in spectra]:
@@ -92,12 +90,16 @@ def _with_rois(ds: Dataset) -> Dataset:
     entries = [e for e in ds.header.entries if e.key != "@ROI"]
     if not any(e.key.startswith("@") for e in entries):
         # beamio-spec writes the #@ lines only of a scan that has none: add them here.
+        writer.check_spectra(ds, rois=True)
         entries += [header_entry(line.encode()) for line in _mca_header(ds.spectra).splitlines()]
     index = _mca_index(entries)
     for k, spectrum in reversed(list(enumerate(spectra))):
         own = [i for i, e in enumerate(entries) if e.key.startswith("@") and index[i] == k]
         at = own[-1] + 1 if own else len(entries)
-        values = [f"{r.name} {r.first} {r.last}" for r in spectrum.rois]
+        names = [" ".join(r.name.split()) or f"roi_{n}" for n, r in enumerate(spectrum.rois, 1)]
+        if names != [r.name for r in spectrum.rois]:
+            writer.lossy(f"scan {ds.key}: a #@ROI line names a ROI by words: {names} are written")
+        values = [f"{name} {r.first} {r.last}" for name, r in zip(names, spectrum.rois, strict=True)]
         lines = [HeaderEntry("@ROI", value, f"#@ROI {value}") for value in values]
         entries[at:at] = lines
         index[at:at] = [k] * len(lines)
@@ -106,5 +108,6 @@ def _with_rois(ds: Dataset) -> Dataset:
 
 def write(file: File, target: Target, strict: bool) -> None:
     """Write a File as a SPEC-style .mca file through beamio-spec."""
-    shown = File(file.path, [_with_rois(ds) for ds in file.datasets], header=file.header, format=file.format)
-    SpecWriter(SPEC, strict=strict).write(shown, target)
+    writer = SpecWriter(SPEC, strict=strict)
+    datasets = [_with_rois(ds, writer) for ds in file.datasets]
+    writer.write(File(file.path, datasets, header=file.header, format=file.format), target)

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _compiled
 
-__all__ = ["format_column", "format_number", "parse_block", "parse_rows", "parse_token"]
+__all__ = ["format_column", "format_number", "parse_block", "parse_rows", "parse_token", "parse_whole"]
 
 
 _SPACE = np.zeros(256, np.bool_)
@@ -94,12 +94,31 @@ def parse_rows(lines: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     return np.frombuffer(parsed[0], np.float64), np.frombuffer(parsed[1], np.int64)
 
 
-def parse_token(token: bytes) -> float | None:
-    """One number (nan and inf included), or None when the token is not one."""
+def parse_token(token: bytes | str) -> float | None:
+    """One number (nan and inf included), or None when the token is not one.
+
+    Text (a header value) is read as the bytes it came from: its undecodable bytes
+    (surrogate escapes) and non-ASCII digits are not numbers, as in the data.
+    """
+    if isinstance(token, str):
+        token = token.encode("utf-8", "surrogateescape")
     try:
         return float(token)
     except ValueError:
         return None
+
+
+def parse_whole(text: str) -> int | None:
+    """A whole number of at most 18 ASCII digits, maybe signed (``-3``); None for anything else.
+
+    What a header says of a count or a channel goes through here, not through
+    ``str.isdigit`` and ``int``: ``"²".isdigit()`` is true and ``int("²")`` fails, and
+    ``int`` refuses numbers of more than 4300 digits; neither is a count.
+    """
+    digits = text[1:] if text[:1] in ("-", "+") else text
+    if not 0 < len(digits) <= 18 or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(text)
 
 
 def format_number(value: float) -> str:

@@ -56,8 +56,9 @@ class SpecReader(FormatReader):
         content = _content(source)
         state = _State(source, content)
         state.reindex()
-        if not state.index.scans and not _has_spec_lines(bytes(content[: min(state.index.end, 65536)])):
+        if not state.index.scans and not _has_spec_lines(bytes(content[:65536])):
             raise NotThisFormat("no #S or #F line, and not a table of numbers", source.path)
+        state.report_unfinished_line()
         header = state.file_header()
         return source.file(state.datasets(), header=header, refresher=state.refresh, aliases=_scan_number)
 
@@ -113,6 +114,17 @@ class _State:
             self.index.governing = [-1]
             self.keys = ["1.1"]
 
+    def report_unfinished_line(self) -> None:
+        """Say so when the file ends inside a line: it is left out, never read as a number cut short."""
+        end = self.index.end
+        if not bytes(self.content[end : end + 4096]).strip():
+            return
+        log = self._log(self.keys[-1]) if self.keys else self.source.diagnostics
+        log.report(
+            "the file ends inside this line (no newline after it): left out, as a line still being written",
+            line=self.line_of(end),
+        )
+
     def _table_only(self) -> bool:
         head = bytes(self.content[: min(self.index.end, 65536)])
         return bool(head.strip()) and (_looks_numeric(head) or b"#L " in head)
@@ -121,7 +133,7 @@ class _State:
         line_end = self.content.find(b"\n", start)
         words = bytes(self.content[start : line_end if line_end != -1 else None]).split()
         number = words[1].decode("latin-1") if len(words) > 1 else "0"
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):  # "²" is a digit to isdigit, not to SPEC
             number = "0"
         order = self._orders.get(number, 0) + 1
         self._orders[number] = order
@@ -177,7 +189,7 @@ class _State:
         entries = []
         scan_starts = [s for s, _ in self.index.scans]
         for start, end in self.index.headers:
-            before = sum(1 for s in scan_starts if s < start)
+            before = bisect.bisect_left(scan_starts, start)
             block = split_block(bytes(self.content[start:end]), self.line_of(start))
             for entry in block.entries:
                 entries.append(

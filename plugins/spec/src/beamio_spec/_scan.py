@@ -23,7 +23,7 @@ from beamio import (
 )
 
 from ._lines import Block, split_block
-from ._numbers import parse_rows, parse_token
+from ._numbers import format_number, parse_rows, parse_token, parse_whole
 
 __all__ = ["ScanSource", "build_scan", "fit_labels", "split_labels", "unique_names"]
 
@@ -38,12 +38,16 @@ def split_labels(text: str) -> list[str]:
 def unique_names(names: Sequence[str]) -> list[str]:
     """Keep repeated names distinct: ``I0, I0`` → ``I0, I0_1``."""
     seen: set[str] = set()
+    suffixes: dict[str, int] = {}  # the last suffix given to a name: ten thousand "a" stay linear
     out = []
     for name in names:
-        candidate, n = name, 0
+        candidate, n = name, suffixes.get(name, 0)
+        if n:
+            candidate = f"{name}_{n}"
         while candidate in seen:
             n += 1
             candidate = f"{name}_{n}"
+        suffixes[name] = n
         seen.add(candidate)
         out.append(candidate)
     return out
@@ -80,7 +84,7 @@ def build_scan(source: ScanSource) -> Dataset:
     _unwrap_rows(block, header)
     width = _expected_width(block, labels)
     fitted, problem = fit_labels(labels, width, header)
-    _check_declared_columns(block, fitted if labels else None, header, source)
+    _check_declared_columns(block, _named_by_l(labels, fitted, header), header, source)
     if problem:
         source.log.report(problem, line=_line_of(block, "L"))
     names = unique_names(fitted)
@@ -101,20 +105,21 @@ def build_scan(source: ScanSource) -> Dataset:
 # -- columns -----------------------------------------------------------------------------------
 def _unwrap_rows(block: Block, header: Header) -> None:
     """``#N 15 8``: each point's 15 values are written 8 to a line; join those lines into rows."""
-    words = header.get("N", "").split()
-    if len(words) != 2 or not all(w.isdigit() for w in words) or int(words[1]) >= int(words[0]):
+    numbers = [parse_whole(w) for w in header.get("N", "").split()]
+    total, per_line = numbers if len(numbers) == 2 else (None, None)
+    if total is None or per_line is None or not 0 <= per_line < total:
         return
-    total = int(words[0])
-    rows, lines, pending, first = [], [], b"", None
+    rows, lines, pending, count, first = [], [], [], 0, None
     for text, number in zip(block.rows, block.row_lines, strict=True):
-        pending = pending + b" " + text if pending else text
+        pending.append(text)
+        count += len(text.split())
         first = number if first is None else first
-        if len(pending.split()) >= total:
-            rows.append(pending)
+        if count >= total:
+            rows.append(b" ".join(pending))
             lines.append(first)
-            pending, first = b"", None
+            pending, count, first = [], 0, None
     if pending:
-        rows.append(pending)
+        rows.append(b" ".join(pending))
         lines.append(first if first is not None else 0)
     block.rows, block.row_lines = rows, lines
 
@@ -122,8 +127,9 @@ def _unwrap_rows(block: Block, header: Header) -> None:
 def block_declared_columns(block: Block) -> int | None:
     """The column count #N declares, if it is a number."""
     for entry in block.entries:
-        if entry.key == "N" and entry.value.split() and entry.value.split()[0].isdigit():
-            return int(entry.value.split()[0])
+        if entry.key == "N" and entry.value.split():
+            declared = parse_whole(entry.value.split()[0])
+            return declared if declared is not None and declared >= 0 else None
     return None
 
 
@@ -155,14 +161,20 @@ def _columns(
     return {name: table[:, i].copy() for i, name in enumerate(unique_names(names))}
 
 
-def _check_declared_columns(
-    block: Block, labels: list[str] | None, header: Header, source: ScanSource
-) -> None:
-    if labels and "N" in header and header["N"].split():
-        declared = parse_token(header["N"].split()[0].encode())
-        if declared is not None and declared != len(labels):
+def _named_by_l(labels: list[str] | None, fitted: list[str], header: Header) -> int:
+    """How many names #L gives, as read: separated by two spaces, or by one when the data says so."""
+    if not labels:
+        return 0
+    single = header["L"].split()
+    return len(single) if len(single) != len(labels) and fitted[: len(single)] == single else len(labels)
+
+
+def _check_declared_columns(block: Block, named: int, header: Header, source: ScanSource) -> None:
+    if named and "N" in header and header["N"].split():
+        declared = parse_token(header["N"].split()[0])
+        if declared is not None and declared != named:
             source.log.report(
-                f"#N says {declared:g} columns, #L names {len(labels)}", line=_line_of(block, "N")
+                f"#N says {format_number(declared)} columns, #L names {named}", line=_line_of(block, "N")
             )
 
 
@@ -226,7 +238,13 @@ def fit_labels(labels: list[str] | None, width: int, header: Header) -> tuple[li
 # -- positioners, parameters, mnemonics ---------------------------------------------------------
 def _lines_of(entries: Any, letter: str) -> dict[int, str]:
     """``{0: text of #O0, 1: text of #O1 …}`` for one letter."""
-    return {int(e.key[1:]): e.value for e in entries if e.key[:1] == letter and e.key[1:].isdigit()}
+    return {n: e.value for e in entries if e.key[:1] == letter and (n := _line_number(e.key)) is not None}
+
+
+def _line_number(key: str) -> int | None:
+    """``P12`` → 12: the number of a #O, #P, #H, #V … line (None when the rest is not digits)."""
+    number = parse_whole(key[1:])
+    return number if key[1:2].isdigit() else None
 
 
 def _named(block: Block, header: Header, source: ScanSource, names: str, values: str) -> dict[str, Any]:
@@ -236,19 +254,21 @@ def _named(block: Block, header: Header, source: ScanSource, names: str, values:
     fewer names than values and single spaces give exactly as many, single spaces it is.
     """
     names_of = _lines_of(header.entries, names) or _lines_of(source.file_header, names)
-    out: dict[str, Any] = {}
+    every_label: list[str] = []
+    every_value: list[Any] = []
     for entry in header.entries:
-        if entry.key[:1] != values or not entry.key[1:].isdigit():
+        index = _line_number(entry.key)
+        if entry.key[:1] != values or index is None:
             continue
         line = _line_of(block, entry.key)
         numbers: list[Any] = []
         for token in entry.value.split():
-            number = parse_token(token.encode())
+            number = parse_token(token)
             if number is None and values == "P":
                 source.log.report(f"#{entry.key} value {token!r} is not a number; read as NaN", line=line)
                 number = float("nan")
             numbers.append(token if number is None else number)
-        text = names_of.get(int(entry.key[1:]), "")
+        text = names_of.get(index, "")
         labels = split_labels(text)
         if len(labels) < len(numbers) and len(text.split()) == len(numbers):
             source.log.report(
@@ -260,9 +280,9 @@ def _named(block: Block, header: Header, source: ScanSource, names: str, values:
                 f"#{entry.key} gives {len(numbers)} values for {len(labels)} names in #{names}", line=line
             )
             labels = labels + [f"{entry.key}_{i}" for i in range(len(labels), len(numbers))]
-        for label, value in zip(labels, numbers, strict=False):
-            out[label if label not in out else unique_names([*out, label])[-1]] = value
-    return out
+        every_label.extend(labels[: len(numbers)])
+        every_value.extend(numbers)
+    return dict(zip(unique_names(every_label), every_value, strict=True))
 
 
 def _mnemonics(header: Header, source: ScanSource, names: str, short: str) -> dict[str, str]:
@@ -288,11 +308,24 @@ def _instrument(block: Block, header: Header, source: ScanSource) -> dict[str, A
 
 
 # -- MCA spectra -------------------------------------------------------------------------------
-def _mca_settings(header: Header, key: str) -> list[list[float]]:
+def _mca_settings(block: Block, key: str, source: ScanSource) -> list[list[float]]:
+    """The numbers of each ``#@CHANN`` (or other) line, up to the first word that is not one.
+
+    A name may follow the numbers (``#@CALIB 0.1 0.02 0 mca1``); a word that is not a
+    number before others that are would shift them, so those are left out, and said.
+    """
     out = []
-    for text in header.get_all(key):
-        numbers = [parse_token(t.encode()) for t in text.split()]
-        out.append([n for n in numbers if n is not None])
+    for entry, line in zip(block.entries, block.entry_lines, strict=True):
+        if entry.key != key:
+            continue
+        words = entry.value.split()
+        numbers = [parse_token(w) for w in words]
+        count = numbers.index(None) if None in numbers else len(numbers)
+        if any(n is not None for n in numbers[count:]):
+            source.log.report(
+                f"#{key} value {words[count]!r} is not a number; the values after it are left out", line=line
+            )
+        out.append([n for n in numbers[:count] if n is not None])
     return out
 
 
@@ -302,14 +335,14 @@ def _pick(settings: list[list[float]], k: int) -> list[float] | None:
 
 
 def _spectra(block: Block, header: Header, source: ScanSource) -> dict[str, Spectrum]:
-    chann, calib, ctime = (_mca_settings(header, k) for k in ("@CHANN", "@CALIB", "@CTIME"))
+    chann, calib, ctime = (_mca_settings(block, k, source) for k in ("@CHANN", "@CALIB", "@CTIME"))
     out: dict[str, Spectrum] = {}
     for k, (mca_id, spectra) in enumerate(block.spectra.items()):
         channels_setting = _pick(chann, k)
         n_channels = len(spectra[0][1].split())
-        if channels_setting and int(channels_setting[0]) != n_channels:
+        if channels_setting and channels_setting[0] != n_channels:  # nan too: no channel count
             source.log.report(
-                f"MCA @{mca_id}: #@CHANN says {channels_setting[0]:g} channels,"
+                f"MCA @{mca_id}: #@CHANN says {format_number(channels_setting[0])} channels,"
                 f" the spectrum has {n_channels}",
                 line=spectra[0][0],
             )

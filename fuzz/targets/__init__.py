@@ -1,0 +1,1 @@
+"""One module per fuzz target: FORMAT (None: detection), SUFFIX, SEEDS (globs), INSTRUMENT (modules)."""
