@@ -45,6 +45,11 @@ def _headers(a: Header, b: Header, where: str, out: list[str]) -> None:
         return
     for i, (x, y) in enumerate(zip(left, right, strict=False)):
         if x != y:
+            for one, other, side in ((left, right, "first"), (right, left, "second")):
+                if one[:i] + one[i + 1 :] == other:  # one entry more, the rest equal
+                    key, value = one[i]
+                    out.append(f"{where} header entry {i}: {key}={value!r} only in the {side}")
+                    return
             out.append(f"{where} header entry {i}: {x[0]}={x[1]!r} != {y[0]}={y[1]!r}")
             return
     longer, side = (left, "first") if len(left) > len(right) else (right, "second")
@@ -70,17 +75,24 @@ def _values(a: Mapping[str, Any], b: Mapping[str, Any], what: str, where: str, o
             out.append(f"{where} {what} {name!r}: {problem}")
 
 
-def _spectra(a: Spectrum, b: Spectrum, where: str, out: list[str]) -> None:
+def _spectra(a: Spectrum, b: Spectrum, where: str, out: list[str], check_headers: bool) -> None:
     for name in ("counts", "channels"):
         problem = _same_array(getattr(a, name), getattr(b, name))
         if problem:
             out.append(f"{where} {name}: {problem}")
-    if a.calibration != b.calibration:
+    x, y = a.calibration, b.calibration
+    if _same_array([x.a, x.b, x.c], [y.a, y.b, y.c]):
         out.append(f"{where} calibration: {a.calibration} != {b.calibration}")
     for name in ("preset_time", "live_time", "real_time"):
         x, y = getattr(a, name), getattr(b, name)
         if (x is None) != (y is None) or (x is not None and _same_array(x, y)):
             out.append(f"{where} {name}: {x!r} != {y!r}")
+    if a.start_time != b.start_time:
+        out.append(f"{where} start_time: {a.start_time!r} != {b.start_time!r}")
+    if a.rois != b.rois:
+        out.append(f"{where} rois: {list(a.rois)} != {list(b.rois)}")
+    if check_headers:
+        _headers(a.header, b.header, where, out)
 
 
 def _datasets(a: Dataset, b: Dataset, out: list[str], check_headers: bool) -> None:
@@ -112,7 +124,7 @@ def _datasets(a: Dataset, b: Dataset, out: list[str], check_headers: bool) -> No
         out.append(f"{where} spectra: {list(a.spectra)} != {list(b.spectra)}")
     else:
         for name in a.spectra:
-            _spectra(a.spectra[name], b.spectra[name], f"{where} spectrum {name!r}", out)
+            _spectra(a.spectra[name], b.spectra[name], f"{where} spectrum {name!r}", out, check_headers)
 
 
 def differences(a: File | Dataset, b: File | Dataset, *, check_headers: bool = True) -> list[str]:
@@ -136,8 +148,8 @@ def assert_equal(a: File | Dataset, b: File | Dataset, *, check_headers: bool = 
     """Raise AssertionError listing the first ``show`` differences between ``a`` and ``b``.
 
     Compares headers (entries in order), columns, positioners, frames (data and
-    per-frame headers, one frame at a time) and spectra, value by value, NaN
-    equal to NaN.
+    per-frame headers, one frame at a time) and spectra (counts, channels,
+    calibration, times, start time, ROIs, header), value by value, NaN equal to NaN.
     """
     found = differences(a, b, check_headers=check_headers)
     if found:

@@ -46,6 +46,10 @@ class _Kind:
         """What to hand fabio, and the keys that do not come back as keys, by where they go."""
         raise NotImplementedError
 
+    def stored(self, data: np.ndarray, where: str) -> tuple[np.ndarray, str | None]:
+        """The frame as fabio must be given it to write its values right, and why it changed (or None)."""
+        return data, None
+
     def write(self, path: str, frames: Iterator[tuple[np.ndarray, Any]]) -> None:
         """Write the (data, fabio header) pairs to ``path``."""
         raise NotImplementedError
@@ -64,14 +68,42 @@ class _Cbf(_Kind):
         # fabio writes CIF items ('_…') as such, skips filename… keys, makes '# key value' lines of others.
         lines = [key for key, _ in entries if not key.startswith(("_", "filename"))]
         skipped = [key for key, _ in entries if key.startswith("filename")]
-        kept = {key: value for key, value in entries if key not in skipped}
-        return kept, {"'# key value' lines of _array_data.header_contents": lines, "nowhere": skipped}
+        # A CBF file is ASCII: other characters become backslash escapes (fabio fails on them).
+        escaped = [key for key, value in entries if not (key + value).isascii()]
+        kept = {_ascii(key): _ascii(value) for key, value in entries if key not in skipped}
+        return kept, {
+            "'# key value' lines of _array_data.header_contents": lines,
+            "nowhere": skipped,
+            "ASCII text, other characters as backslash escapes": escaped,
+        }
+
+    def stored(self, data: np.ndarray, where: str) -> tuple[np.ndarray, str | None]:
+        # fabio's byte-offset compression takes the magnitude of each step between neighbouring
+        # values (the first counts from 0) in the data's own width: a step of -2**31 (-2**63)
+        # overflows, and the file holds other values. Such 32-bit data goes as int64.
+        import numpy as np
+
+        bits = 8 * data.dtype.itemsize
+        if bits < 32 or not data.size:
+            return data, None
+        values = data.view(f"i{bits // 8}").ravel()
+        steps = np.diff(values, prepend=values.dtype.type(0))  # in the data's width: wraps as fabio's do
+        if not np.any(steps == np.iinfo(steps.dtype).min):
+            return data, None
+        why = f"fabio's CBF compression writes a step of -2**{bits - 1} between neighbouring values wrongly"
+        if bits == 64:
+            raise UnsupportedOperation(f"{why}, and {where} has one in its {data.dtype} values")
+        return data.astype(np.int64), why
 
     def write(self, path: str, frames: Iterator[tuple[np.ndarray, Any]]) -> None:
         from fabio.cbfimage import CbfImage
 
         for data, header in frames:
             CbfImage(data=data, header=header).write(path)
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
 class _Tiff(_Kind):
@@ -138,6 +170,7 @@ class _Dtrek(_Kind):
         def fits(key: str, value: str) -> bool:
             return (
                 not any(c in key + value for c in "=;\n\r{}")
+                and (key + value).isascii()  # fabio's reader drops a line with other characters
                 and key == key.strip()
                 and value == value.strip()
             )
@@ -257,12 +290,22 @@ class FabioWriter(FormatWriter):
 
     def _data(self, kind: _Kind, data: np.ndarray, key: str, index: int, said: set[str]) -> np.ndarray:
         """The frame in a dtype the target holds; what changes is said once per dataset."""
-        import numpy as np
-
         where = f"dataset {key}, frame {index}"
         data = data.astype(data.dtype.newbyteorder("="), copy=False)
         if data.ndim != 2:
             raise UnsupportedOperation(f"{kind.name} holds 2-D images; {where} is {data.shape}")
+        held = self._held(kind, data, key, where, said)
+        stored, why = kind.stored(held, where)
+        if why:
+            self._lossy_once(
+                f"{kind.name} stores the {held.dtype} frames of dataset {key} as {stored.dtype}: {why}", said
+            )
+        return stored
+
+    def _held(self, kind: _Kind, data: np.ndarray, key: str, where: str, said: set[str]) -> np.ndarray:
+        """The frame in a dtype the target holds (said when it is another)."""
+        import numpy as np
+
         if data.dtype.name in kind.dtypes:
             return data
         to = kind.becomes.get(data.dtype.kind)
@@ -274,7 +317,8 @@ class FabioWriter(FormatWriter):
                 raise UnsupportedOperation(f"{kind.name} stores {new}: {where} has NaN or inf")
             values = np.rint(data) if data.dtype.kind == "f" else data
             info = np.iinfo(new)
-            if values.size and (values.min() < info.min or values.max() > info.max):
+            # Python's float and int compare exactly: float32(2**31) is beyond int32, though numpy says not.
+            if values.size and (float(values.min()) < info.min or float(values.max()) > info.max):
                 raise UnsupportedOperation(f"{kind.name} stores {new}: {where} has values beyond its range")
             converted = values.astype(new)
         else:

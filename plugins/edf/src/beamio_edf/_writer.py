@@ -49,7 +49,7 @@ def _entry(key: str, value: Any) -> HeaderEntry:
     return HeaderEntry(key, str(value), f"\n{key} = {value} ")
 
 
-def _frame_header(header: Header, values: dict[str, Any], extra: dict[str, str]) -> list[HeaderEntry]:
+def _frame_header(header: Header, values: dict[str, Any]) -> list[HeaderEntry]:
     """The frame's own entries, verbatim where still true, with the data's keys set right."""
     entries: list[HeaderEntry] = []
     placed: set[str] = set()
@@ -69,10 +69,20 @@ def _frame_header(header: Header, values: dict[str, Any], extra: dict[str, str])
                 entries.append(_entry(key, value))
         else:
             entries.append(entry if entry.raw else _entry(key, entry.value))
-    missing = [k for k in (*_MANDATORY, "Compression", "EDF_BinarySize") if k in values and k not in placed]
+    missing = [k for k in _needed(header) if k in values and k not in placed]
     entries[0:0] = [_entry(k, values[k]) for k in missing]
-    entries.extend(_entry(k, v) for k, v in extra.items() if k not in header)
     return entries
+
+
+def _needed(header: Header) -> tuple[str, ...]:
+    """The data's keys a frame's header must have: HeaderID and Image only when it has none of them.
+
+    An EDF header without HeaderID or Image (fabio writes such files) reads the same
+    without them, and is written back as it was; Size is always written (PyMca needs it).
+    """
+    if "DataType" not in header and "Dim_1" not in header:  # not an EDF header
+        return (*_MANDATORY, "Compression", "EDF_BinarySize")
+    return ("ByteOrder", "DataType", "Dim_1", "Dim_2", "Dim_3", "Size", "Compression")
 
 
 def _same_value(key: str, value: Any, written: Any, values: dict[str, Any]) -> bool:
@@ -146,11 +156,48 @@ class EdfWriter(FormatWriter):
         per_frame = {n: v for n, v in columns.items() if v.ndim == 1 and len(v) == count}
         if len(per_frame) < len(columns):
             self.lossy(f"dataset {ds.key}: only columns with one value per frame become counter_pos keys")
+        motors = {n: np.ravel(v) for n, v in ds.positioners.items()}
+        if any(len(v) not in (1, count) for v in motors.values()):
+            self.lossy(
+                f"dataset {ds.key}: only positioners with one value, or one per frame, become motor_pos"
+            )
+            motors = {n: v for n, v in motors.items() if len(v) in (1, count)}
+        motors, counters = self._words(ds, motors, "motor"), self._words(ds, per_frame, "counter")
+        for name, values in {**motors, **counters}.items():
+            if not _exact(values):
+                self.lossy(f"dataset {ds.key}: motor_pos and counter_pos hold 64-bit floats; {name} changes")
         if ds.spectra:
             self.lossy(f"dataset {ds.key}: EDF has no MCA spectra; {list(ds.spectra)} left out")
+        title = self._title(ds)
         for i, frame in enumerate(ds.frames):
             data = np.asarray(frame.data)
-            yield self._frame(frame.header, data, first_image + i, _bcu(ds.positioners, per_frame, i, count))
+            extra = _bcu(motors, counters, i, count)
+            if i == 0 and title:
+                extra["title"] = title
+            yield self._frame(frame.header, data, first_image + i, extra)
+
+    def _title(self, ds: Dataset) -> str | None:
+        """The title to write as the first frame's ``title`` key (None: none, or the frame says it)."""
+        first = ds.frames.frame(0).header if ds.frames is not None else Header()
+        if "title" in first:
+            if ds.title and first.get_str("title").strip() != ds.title:
+                self.lossy(
+                    f"dataset {ds.key}: the first frame's title key is written, not the title {ds.title!r}"
+                )
+            return None
+        if ds.title != ds.title.strip():
+            self.lossy(
+                f"dataset {ds.key}: an EDF value has no surrounding blanks: the title is {ds.title.strip()!r}"
+            )
+        return ds.title.strip() or None
+
+    def _words(self, ds: Dataset, values: dict[str, Any], what: str) -> dict[str, Any]:
+        """``values`` under names a ``*_mne`` key holds: single words (blanks separate them)."""
+        names = ["_".join(_clean(name).split()) or f"{what}_{i}" for i, name in enumerate(values, 1)]
+        if names != list(values):
+            changed = [f"{a!r} as {b!r}" for a, b in zip(values, names, strict=True) if a != b]
+            self.lossy(f"dataset {ds.key}: {what}_mne holds names of one word: {', '.join(changed)}")
+        return dict(zip(names, values.values(), strict=True))
 
     def _writable(self, header: Header) -> Header:
         """The header with what EDF cannot hold replaced, and said."""
@@ -177,13 +224,18 @@ class EdfWriter(FormatWriter):
         )
         kind = None if kind == "none" else kind
         block = _compress(raw, kind) if kind else raw
-        header = self._writable(header)
+        added = [HeaderEntry(k, v) for k, v in extra.items() if k not in header]
+        header = self._writable(Header([*header.entries, *added], origin=header.origin) if added else header)
         dims = list(reversed(data.shape)) or [1]
+        try:
+            data_type = edf_type_name(data.dtype)
+        except ValueError as error:
+            raise UnsupportedOperation(f"{error} (image {image})") from None
         values: dict[str, Any] = {
             "HeaderID": f"EH:{image:06d}:000000:000000",
             "Image": image,
             "ByteOrder": order,
-            "DataType": edf_type_name(data.dtype),
+            "DataType": data_type,
             "Size": len(block),
         }
         values.update({f"Dim_{n}": size for n, size in enumerate(dims, 1)})
@@ -196,7 +248,7 @@ class EdfWriter(FormatWriter):
                 values["HeaderID"] = header.get_str("HeaderID").strip()
             if "Image" in header:
                 values["Image"] = header.get_str("Image").strip()
-        return _with_header_size(_frame_header(header, values, extra)) + block
+        return _with_header_size(_frame_header(header, values)) + block
 
 
 def _clean(text: str) -> str:
@@ -204,17 +256,27 @@ def _clean(text: str) -> str:
     return text.replace(";", ",").replace("\n}", "\n)")
 
 
+def _exact(values: np.ndarray) -> bool:
+    """Whether ``values`` read back the same from their float64 text."""
+    if values.dtype.kind == "c":
+        return not np.any(values.imag)
+    floats = values.astype(np.float64)
+    if values.dtype.kind not in "iu":
+        return True
+    with np.errstate(invalid="ignore"):  # 2**64 does not cast back: it is not the same number
+        return bool(np.array_equal(floats.astype(values.dtype), values))
+
+
 def _bcu(positioners: Any, counters: dict[str, np.ndarray], i: int, count: int) -> dict[str, str]:
     """motor_mne/motor_pos and counter_mne/counter_pos of frame ``i`` (as ESRF's BCU writes them)."""
     keys: dict[str, str] = {}
-    motors = {n: np.ravel(v) for n, v in positioners.items()}
-    motors = {n: v[i] if len(v) == count else v[0] for n, v in motors.items() if len(v) in (1, count)}
+    motors = {n: v[i] if len(v) == count else v[0] for n, v in positioners.items()}
     if motors:
         keys["motor_mne"] = " ".join(motors)
-        keys["motor_pos"] = " ".join(repr(float(v)) for v in motors.values())
+        keys["motor_pos"] = " ".join(repr(float(np.real(v))) for v in motors.values())
     if counters:
         keys["counter_mne"] = " ".join(counters)
-        keys["counter_pos"] = " ".join(repr(float(v[i])) for v in counters.values())
+        keys["counter_pos"] = " ".join(repr(float(np.real(v[i]))) for v in counters.values())
     return keys
 
 

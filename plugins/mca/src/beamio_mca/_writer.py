@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -35,6 +36,13 @@ _NAMES = {
     "chn": "a CHN file",
     "column": "a single-column file",
 }
+#: What each one-spectrum kind holds besides counts and calibration (its writer says what it rounds).
+_HOLDS = {
+    "amptek": {"preset_time", "live_time", "real_time", "start_time", "rois"},
+    "maestro": {"channels", "live_time", "real_time", "start_time", "rois"},
+    "chn": {"channels", "live_time", "real_time", "start_time"},
+    "column": {"channels", "preset_time", "live_time", "real_time", "start_time", "rois"},  # it says itself
+}
 _NEWLINE = {"amptek": "\r\n", "maestro": "\r\n", "column": "\n"}  # Amptek and ORTEC software is Windows'
 
 
@@ -49,6 +57,15 @@ def _variant_of(file: File, target: Target) -> str:
         if _FROM[variant](header):
             return variant
     return "spec"
+
+
+def _is_date(text: str) -> bool:
+    """Whether ``text`` is an ISO date and time (what the model's start times are)."""
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_point(spectrum: Spectrum) -> Spectrum:
@@ -80,20 +97,37 @@ class McaWriter(FormatWriter):
         """Write ``file`` to ``target.temp`` in the variant asked for or implied."""
         variant = self.settings["variant"] or _variant_of(file, target)
         if variant == "spec":
+            if not any(ds.spectra for ds in file.datasets):  # a SPEC file, which the mca reader refuses
+                raise UnsupportedOperation(f"{file.path} holds no spectrum to write as an MCA file")
             _specstyle.write(file, target, self.strict)
             return
         dataset, spectrum = self._one_spectrum(file, variant)
+        spectrum = self._held(spectrum, variant)
+        title = self._title(dataset.title, variant)
         header = dataset.header
         if not _FROM[variant](header):
             header = self._without(header, variant)
         if variant == "chn":
             with open(target.temp, "wb") as binary:
-                _chn.write(header, dataset.title, spectrum, binary, self.lossy)
+                _chn.write(header, title, spectrum, binary, self.lossy)
             return
         with open(
             target.temp, "w", encoding="utf-8", errors="surrogateescape", newline=_NEWLINE[variant]
         ) as out:
-            _WRITE[variant](header, dataset.title, spectrum, out, self.lossy)
+            _WRITE[variant](header, title, spectrum, out, self.lossy)
+
+    def _title(self, title: str, variant: str) -> str:
+        """The title as the kind holds it: a line without surrounding blanks; CHN's in Latin-1."""
+        if variant == "chn":
+            if not all(ord(c) < 256 for c in title):
+                self.lossy(
+                    f"a CHN file holds its sample description in Latin-1: {title!r} is written with '?'"
+                )
+            return title
+        held = " ".join(title.replace("\r", "\n").split("\n")).strip()
+        if held != title:
+            self.lossy(f"{_NAMES[variant]} holds a title of one line without surrounding blanks: {held!r}")
+        return held
 
     def _one_spectrum(self, file: File, variant: str) -> tuple[Dataset, Spectrum]:
         """The first spectrum of the file, saying what else a one-spectrum file leaves out."""
@@ -125,6 +159,45 @@ class McaWriter(FormatWriter):
         if others:
             self.lossy(f"{_NAMES[variant]} holds a spectrum alone; the {' and '.join(others)} are left out")
         return dataset, spectrum
+
+    def _held(self, spectrum: Spectrum, variant: str) -> Spectrum:
+        """The spectrum without what the kind has no place for, each thing left out said."""
+        name, holds = _NAMES[variant], _HOLDS[variant]
+        left: dict[str, Any] = {}
+        channels = spectrum.channels_
+        if (
+            "channels" not in holds
+            and channels is not None
+            and not np.array_equal(channels, np.arange(len(channels)))
+        ):
+            self.lossy(f"{name} numbers its channels from 0: channels {channels[:3].tolist()}… are left out")
+            left["channels"] = None
+        for time in ("preset_time", "live_time", "real_time"):
+            if time not in holds and getattr(spectrum, time) is not None:
+                self.lossy(
+                    f"{name} holds no {time.replace('_', ' ')}: {getattr(spectrum, time)!r} is left out"
+                )
+                left[time] = None
+        start = spectrum.start_time
+        if start is not None and ("start_time" not in holds or not _is_date(start)):
+            self.lossy(f"{name} holds a start time as a date and time: {start!r} is left out")
+            left["start_time"] = None
+        rois = spectrum.rois
+        if rois and "rois" not in holds:
+            self.lossy(f"{name} holds no ROIs: {[r.name for r in rois]} are left out")
+            left["rois"] = ()
+        elif variant != "column" and any(roi.name != f"roi_{k}" for k, roi in enumerate(rois, 1)):
+            self.lossy(f"{name} keeps the channels of ROIs, not their names: they are read as roi_1, roi_2…")
+        if variant == "chn":
+            unknown = [t for t in ("live_time", "real_time") if getattr(spectrum, t) is None]
+            if unknown:
+                self.lossy(
+                    f"a CHN file always holds a live and a real time: the unknown {unknown} are written as 0"
+                )
+            cal = spectrum.calibration
+            if cal.a == cal.b == 0 and not cal.is_identity:
+                self.lossy(f"a CHN file with zero offset and gain has no calibration: {cal} is left out")
+        return attrs.evolve(spectrum, **left) if left else spectrum
 
     def _without(self, header: Header, variant: str) -> Header:
         """No header: one read from another format has no place in this one (said, when not empty)."""

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, TextIO
 
 import numpy as np
 
-from beamio import Dataset, File, FormatWriter, Header, HeaderEntry, Option, Spectrum, Target
+from beamio import Dataset, File, FormatWriter, Header, HeaderEntry, Option, Target
 
 from ._numbers import format_column, format_number
 from ._scan import fit_labels, split_labels, unique_names
@@ -29,8 +29,8 @@ def _is_spec_line(entry: HeaderEntry) -> bool:
 
 def _generated(entry: HeaderEntry) -> str:
     """A header entry that did not come from SPEC, kept as a ``#MD key = value`` line."""
-    value = " ".join(str(entry.value).split("\n"))
-    return f"#MD {entry.key} = {value}"
+    key, value = (" ".join(str(text).replace("\r", "\n").split("\n")) for text in (entry.key, entry.value))
+    return f"#MD {key} = {value}"  # one line: a line break would start a data row
 
 
 def _number_of(key: str, fallback: int) -> int:
@@ -62,10 +62,13 @@ class SpecWriter(FormatWriter):
             else:
                 later, motors = self._file_header(file, out, target)
             for i, ds in enumerate(file.datasets):
-                for entry in later.get(i, []):
+                for entry in later.pop(i, []):
                     out.write(_raw_or_generated(entry) + "\n")
                 number = next_number + i if appending else _number_of(ds.key, i + 1)
                 self._scan(ds, number, motors, out)
+            # File-header blocks after the last scan: the file ends with them, as it did.
+            for row in sorted(later):
+                out.write("\n" + "".join(_raw_or_generated(entry) + "\n" for entry in later[row]))
 
     # -- file header -----------------------------------------------------------------------------
     def _file_header(
@@ -88,15 +91,16 @@ class SpecWriter(FormatWriter):
             out.write(f"#D {time.strftime('%a %b %d %H:%M:%S %Y')}\n#C written by beamio\n")
             if not motors:
                 motors = _motor_names(file.datasets)
-                for n in range(0, len(motors), _PER_LINE):
-                    out.write(f"#O{n // _PER_LINE} " + "  ".join(motors[n : n + _PER_LINE]) + "\n")
+                names = self._held_names(motors, "motor", "motor names")
+                for n in range(0, len(names), _PER_LINE):
+                    out.write(f"#O{n // _PER_LINE} " + "  ".join(names[n : n + _PER_LINE]) + "\n")
         for entry in first:
             out.write(_raw_or_generated(entry) + "\n")
         return later, motors
 
     # -- one scan --------------------------------------------------------------------------------
     def _scan(self, ds: Dataset, number: int, motors: list[str], out: TextIO) -> None:
-        columns = {name: np.asarray(values, dtype=np.float64) for name, values in ds.columns.items()}
+        columns = self._columns(ds)
         self._check_lossless(ds, columns)
         header = ds.header
         inside = [e for e in header.entries if e.row is not None]
@@ -105,25 +109,68 @@ class SpecWriter(FormatWriter):
             labels_match = _labels_read_as(header, len(columns)) == list(columns)
         else:
             labels_match = not columns  # a #N line alone stays as it was
-        out.write("\n" + _s_line(header, number, ds.title) + "\n")
+        title = " ".join(ds.title.replace("\r", "\n").split("\n")).strip()
+        if title != ds.title:
+            self.lossy(
+                f"scan {ds.key}: a #S line holds one line of title without surrounding blanks: {title!r}"
+            )
+        out.write("\n" + _s_line(header, number, title) + "\n")
         wrote_labels = False
         for entry in before:
             if entry.key == "S":
                 continue
             if entry.key in ("N", "L") and not labels_match:
                 if entry.key == "L":
-                    out.write(_labels(columns))
+                    names = self._held_names(list(columns), "column", f"scan {ds.key}: column names")
+                    out.write(_labels(dict(zip(names, columns.values(), strict=True))))
                     wrote_labels = True
                 continue
             out.write(_raw_or_generated(entry) + "\n")
             wrote_labels = wrote_labels or entry.key == "L"
         if not any(e.key[:1] == "P" and e.key[1:].isdigit() for e in before) and ds.positioners:
+            unnamed = [m for m in ds.positioners if m not in motors]
+            if unnamed:
+                self.lossy(
+                    f"scan {ds.key}: the file's #O lines name no motor {unnamed}; their #P values go unnamed"
+                )
             out.write(_p_lines(ds.positioners, motors))
         if not any(e.key.startswith("@") for e in before):
+            self.check_spectra(ds)
             out.write(_mca_header(ds.spectra))
         if not wrote_labels and columns:
-            out.write(_labels(columns))
+            out.write(
+                _labels(
+                    dict(
+                        zip(
+                            self._held_names(list(columns), "column", f"scan {ds.key}: column names"),
+                            columns.values(),
+                            strict=True,
+                        )
+                    )
+                )
+            )
         self._rows(columns, ds.spectra, inside, out)
+
+    def _columns(self, ds: Dataset) -> dict[str, np.ndarray]:
+        """The columns as SPEC's numbers (float64), saying which do not keep their values."""
+        columns, changed = {}, []
+        for name, values in ds.columns.items():
+            columns[name], exact = _as_float64(values)
+            if not exact:
+                changed.append(name)
+        if changed:
+            self.lossy(
+                f"scan {ds.key}: SPEC numbers are 64-bit floats; columns {changed} do not keep their values"
+            )
+        return columns
+
+    def _held_names(self, names: list[str], fallback: str, what: str) -> list[str]:
+        """Names as SPEC's #L and #O lines give them back: words separated by single spaces, each once."""
+        held = unique_names([" ".join(n.split()) or f"{fallback}_{i}" for i, n in enumerate(names, 1)])
+        if held != names:
+            changed = [f"{a!r} as {b!r}" for a, b in zip(names, held, strict=True) if a != b]
+            self.lossy(f"{what} are words separated by single spaces: {', '.join(changed)}")
+        return held
 
     def _check_lossless(self, ds: Dataset, columns: dict[str, np.ndarray]) -> None:
         if ds.frames is not None:
@@ -133,6 +180,9 @@ class SpecWriter(FormatWriter):
             self.lossy(
                 f"scan {ds.key}: positioners {arrays} vary along the scan; SPEC #P holds one value each"
             )
+        changed = [name for name, value in ds.positioners.items() if not _as_float64(np.ravel(value)[:1])[1]]
+        if changed:
+            self.lossy(f"scan {ds.key}: SPEC numbers are 64-bit floats; positioners {changed} change")
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
             raise ValueError(
@@ -141,12 +191,42 @@ class SpecWriter(FormatWriter):
         if any(v.ndim != 1 for v in columns.values()):
             raise ValueError(f"scan {ds.key}: SPEC columns are 1-D")
 
+    def check_spectra(self, ds: Dataset, *, rois: bool = False) -> None:
+        """Say what the #@ lines made for spectra from elsewhere cannot hold (``rois``: their ROIs too)."""
+        for name, spectrum in ds.spectra.items():
+            where = f"scan {ds.key} MCA {name}"
+            channels = np.asarray(spectrum.channels, dtype=np.float64)
+            step = channels[1] - channels[0] if len(channels) > 1 else 1.0
+            if step <= 0 or not np.array_equal(channels, channels[:1] + step * np.arange(len(channels))):
+                self.lossy(
+                    f"{where}: #@CHANN holds channels rising by a step; they are written from the first two"
+                )
+            times = [getattr(spectrum, t) for t in ("preset_time", "live_time", "real_time")]
+            if any(np.ndim(t) for t in times if t is not None):
+                self.lossy(
+                    f"{where}: #@CTIME holds one preset, live and real time; times per point are left out"
+                )
+            elif any(t is None for t in times) and any(t is not None for t in times):
+                self.lossy(
+                    f"{where}: #@CTIME holds the preset, live and real times together; unknown ones"
+                    " are written as 0"
+                )
+            if spectrum.start_time is not None:
+                self.lossy(
+                    f"{where}: SPEC holds no start time of a spectrum; {spectrum.start_time!r} is left out"
+                )
+            if spectrum.rois and not rois:
+                self.lossy(f"{where}: a SPEC scan holds no ROIs (the mca format's SPEC-style files do)")
+
     def _rows(
         self, columns: dict[str, np.ndarray], spectra: Any, inside: list[HeaderEntry], out: TextIO
     ) -> None:
         texts = [format_column(values) for values in columns.values()]
         table = [" ".join(row) for row in zip(*texts, strict=True)] if texts else []
-        counts = [(_mca_id(name, s, len(spectra)), np.asarray(s.counts)) for name, s in spectra.items()]
+        counts = [
+            (mca_id, np.asarray(s.counts))
+            for mca_id, s in zip(_mca_ids(spectra), spectra.values(), strict=True)
+        ]
         counts = [(mca_id, c.reshape(1, -1) if c.ndim == 1 else c) for mca_id, c in counts]
         points = max([len(table), *(len(c) for _, c in counts)])
         pending = sorted(inside, key=lambda e: e.row or 0)
@@ -160,6 +240,18 @@ class SpecWriter(FormatWriter):
                     out.write(_mca_line(mca_id, values[i]))
         for entry in pending:
             out.write(_raw_or_generated(entry) + "\n")
+
+
+def _as_float64(values: Any) -> tuple[np.ndarray, bool]:
+    """``values`` as SPEC's numbers (float64), and whether they are the same numbers."""
+    array = np.asarray(values)
+    if array.dtype.kind == "c":
+        return array.real.astype(np.float64), not np.any(array.imag)
+    floats = array.astype(np.float64)
+    if array.dtype.kind not in "iu":
+        return floats, True
+    with np.errstate(invalid="ignore"):  # 2**64 does not cast back: it is not the same number
+        return floats, bool(np.array_equal(floats.astype(array.dtype), array))
 
 
 def _raw_or_generated(entry: HeaderEntry) -> str:
@@ -193,19 +285,29 @@ def _motor_names(datasets: Iterable[Dataset]) -> list[str]:
 
 def _p_lines(positioners: Any, motors: list[str]) -> str:
     order = [m for m in motors if m in positioners] + [m for m in positioners if m not in motors]
-    values = [format_number(float(np.ravel(positioners[m])[0])) for m in order]
+    first = [np.ravel(positioners[m])[:1] for m in order]  # an empty array: NaN (said: it is an array)
+    values = [format_number(float(_as_float64(v)[0][0]) if v.size else float("nan")) for v in first]
     return "".join(
         f"#P{n // _PER_LINE} " + " ".join(values[n : n + _PER_LINE]) + "\n"
         for n in range(0, len(values), _PER_LINE)
     )
 
 
-def _mca_id(name: str, spectrum: Spectrum, count: int) -> str:
-    original = spectrum.header.get("mca") if "mca" in spectrum.header else None
-    if isinstance(original, str) and original.startswith("@"):
-        return original
-    index = name.rsplit("_", 1)[-1]
-    return f"@A{int(index) + 1}" if count > 1 and index.isdigit() else "@A"
+def _mca_ids(spectra: Any) -> list[str]:
+    """Each spectrum's ``@A`` id: its own (from SPEC), else by its place (@A1, @A2 …; @A alone), each once."""
+    ids: list[str] = []
+    for k, spectrum in enumerate(spectra.values()):
+        original = spectrum.header.get("mca") if "mca" in spectrum.header else None
+        if isinstance(original, str) and original.startswith("@") and len(original.split()) == 1:
+            candidate = original
+        else:
+            candidate = f"@A{k + 1}" if len(spectra) > 1 else "@A"
+        n = k + 1
+        while candidate in ids:  # two spectra under one id would read back as one
+            n += 1
+            candidate = f"@A{n}"
+        ids.append(candidate)
+    return ids
 
 
 def _mca_header(spectra: Any) -> str:
