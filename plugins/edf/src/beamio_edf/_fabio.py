@@ -14,6 +14,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
+import os
+import struct
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -34,6 +37,8 @@ from beamio import (
     read_head,
 )
 from beamio.errors import FormatError, NotThisFormat
+
+from ._inflate import inflate, plausible
 
 if TYPE_CHECKING:
     import numpy as np
@@ -254,7 +259,16 @@ class _EndGuard:
 
 
 class _GuardedFile(_EndGuard, io.FileIO):
-    """A file as fabio opens one (its ``File`` is a FileIO), guarded at the end."""
+    """A file as fabio opens one (its ``File`` is a FileIO), guarded at the end.
+
+    A read asks for no more than the file holds: FileIO allocates what it is asked for
+    first, and fabio asks for what a header says (a TIFF's strip of 16 GB in a file of 243 bytes).
+    """
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is not None and size > 1:  # at the end, 1: an empty read the guard counts
+            size = min(size, max(os.fstat(self.fileno()).st_size - self.tell(), 1))
+        return super().read(size)
 
 
 class _GuardedBytes(_EndGuard, io.BytesIO):
@@ -263,6 +277,92 @@ class _GuardedBytes(_EndGuard, io.BytesIO):
     def __init__(self, data: bytes, name: str) -> None:
         super().__init__(data)
         self.name = name
+
+
+def _check_tiff(handle: Any, size: int, path: str) -> None:
+    """FormatError for a TIFF that would make fabio's TiffIO hang or allocate what the file cannot hold.
+
+    Its chain of image file directories (IFDs) must not loop, and the image each describes
+    (width × length × bits per pixel) must fit in the file (uncompressed) or be what
+    :func:`~beamio_edf._inflate.plausible` allows (compressed): TiffIO allocates it before
+    reading a byte of it. An IFD that leaves the file is left to fabio, which fails there.
+    """
+    handle.seek(0)
+    head = handle.read(8)
+    if head[:4] not in (b"II*\0", b"MM\0*") or len(head) < 8:
+        return
+    order = "<" if head[:2] == b"II" else ">"
+    seen: set[int] = set()
+    offset, previous = struct.unpack(order + "I", head[4:])[0], 4
+    while offset:
+        if offset in seen:
+            raise FormatError(
+                f"the TIFF's image file directories loop: the one at byte offset {previous} names the one at"
+                f" byte offset {offset} as the next, which came before",
+                path,
+                offset=previous,
+            )
+        seen.add(offset)
+        handle.seek(offset)
+        count = handle.read(2)
+        entries = handle.read(12 * struct.unpack(order + "H", count)[0]) if len(count) == 2 else b""
+        following = handle.read(4)
+        _check_tiff_image(handle, order, entries, offset, size, path)
+        if len(following) < 4:
+            break
+        offset, previous = struct.unpack(order + "I", following)[0], offset
+
+
+# TIFF tags: ImageWidth, ImageLength, BitsPerSample, Compression, SamplesPerPixel; the integer types.
+_WIDTH, _LENGTH, _BITS, _COMPRESSION, _SAMPLES = 256, 257, 258, 259, 277
+_TIFF_INTEGERS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i"}
+
+
+def _check_tiff_image(handle: Any, order: str, entries: bytes, offset: int, size: int, path: str) -> None:
+    """FormatError if the IFD at ``offset`` describes an image larger than a file of ``size`` bytes holds.
+
+    Values are read as TiffIO reads them: a width or length given as several values is
+    the 4 bytes of the entry taken as a number.
+    """
+    values: dict[int, list[int]] = {}
+    for start in range(0, len(entries) - 11, 12):
+        tag, kind, number, raw = struct.unpack(order + "HHI4s", entries[start : start + 12])
+        code = _TIFF_INTEGERS.get(kind)
+        if tag not in (_WIDTH, _LENGTH, _BITS, _COMPRESSION, _SAMPLES) or code is None or number == 0:
+            continue
+        item = struct.calcsize(code)
+        if number == 1:
+            values[tag] = [struct.unpack(order + code, raw[:item])[0]]
+        elif tag in (_WIDTH, _LENGTH):
+            values[tag] = [struct.unpack(order + "I", raw)[0]]
+        elif number * item <= 4:
+            values[tag] = list(struct.unpack(f"{order}{number}{code}", raw[: number * item]))
+        elif number <= 16:  # the values are elsewhere; the entry holds their offset
+            position = handle.tell()
+            handle.seek(struct.unpack(order + "I", raw)[0])
+            found = handle.read(number * item)
+            handle.seek(position)
+            if len(found) == number * item:
+                values[tag] = list(struct.unpack(f"{order}{number}{code}", found))
+    if _WIDTH not in values or _LENGTH not in values:
+        return
+    bits = values.get(_BITS, [8])
+    per_pixel = max(sum(bits) if len(bits) > 1 else bits[0] * values.get(_SAMPLES, [1])[0], 1)
+    width, length = values[_WIDTH][0], values[_LENGTH][0]
+    needed = width * length * per_pixel // 8
+    compressed = values.get(_COMPRESSION, [1])[0] != 1
+    if needed > (plausible(size) if compressed else size):
+        holds = (
+            f"more than {plausible(size)} bytes, what {size} compressed bytes may hold"
+            if compressed
+            else f"more than the file's {size} bytes"
+        )
+        raise FormatError(
+            f"the TIFF's image file directory at byte offset {offset} describes an image of"
+            f" {width} × {length} pixels of {per_pixel} bits, {needed} bytes: {holds}",
+            path,
+            offset=offset,
+        )
 
 
 class _Frames:
@@ -282,6 +382,7 @@ class _Frames:
         self.compression = head.compression
         self.log = log
         self._bytes: bytes | None = None
+        self._searched = False  # whether the content was searched for what would make fabio hang
         self._image: Any = None
         self._handles: list[Any] = []
         self._kept: tuple[int, np.ndarray, Header] | None = None
@@ -300,9 +401,16 @@ class _Frames:
             handle: Any = _GuardedFile(self.path)
         else:
             if self._bytes is None:
-                self._bytes = Source(self.path, read_head(self.path)).read_bytes()
+                self._bytes = inflate(Source(self.path, read_head(self.path)))
             handle = _GuardedBytes(self._bytes, self.path)
         self._handles.append(handle)
+        if not self._searched:
+            size = len(self._bytes) if self._bytes is not None else os.path.getsize(self.path)
+            try:
+                _check_tiff(handle, size, self.path)
+            finally:
+                handle.seek(0)
+            self._searched = True
         return handle
 
     def _call(self, frame: int, what: Callable[[], Any]) -> Any:
@@ -332,24 +440,47 @@ class _Frames:
         return result
 
     def _open(self) -> tuple[int, tuple[int, ...], np.dtype, Header]:
-        import numpy as np
 
         if self.cls.codec_name() in _HEADER_ONLY:
-            probe = self.cls()
-            content = self._content()
-            with contextlib.suppress(FormatError):
-                self._call(0, lambda: probe.readheader(content))
-                # fabio has no public way to ask shape and dtype without reading the data.
-                shape, dtype = getattr(probe, "_shape", None), getattr(probe, "_dtype", None)
-                if shape is not None and dtype is not None:
-                    header = _header_from(probe.header, f"{self.path}, frame 0")
-                    self.close()  # no handle is needed until a frame is read
-                    return 1, tuple(int(n) for n in shape), np.dtype(dtype).newbyteorder("="), header
+            said = self._from_header()
+            if said is not None:
+                return said
         data, header = self._read_first(expected=None)
         count = 1 if self.single else max(int(self._image.nframes), 1)
         if count == 1:
             self.close()  # the frame is kept; no handle is needed any more
         return count, data.shape, data.dtype, header
+
+    def _from_header(self) -> tuple[int, tuple[int, ...], np.dtype, Header] | None:
+        """Count, shape, dtype and header from the header alone; None when fabio cannot say them so.
+
+        An image larger than the file may hold is refused before fabio allocates it.
+        """
+        import numpy as np
+
+        probe = self.cls()
+        content = self._content()
+        try:
+            self._call(0, lambda: probe.readheader(content))
+            # fabio has no public way to ask shape and dtype without reading the data.
+            shape = tuple(int(n) for n in getattr(probe, "_shape", None) or ())
+            dtype = np.dtype(getattr(probe, "_dtype", None) or "V0").newbyteorder("=")
+        except (FormatError, TypeError, ValueError):
+            return None
+        if not shape or dtype.itemsize == 0 or min(shape) < 0:
+            return None
+        size = len(self._bytes) if self._bytes is not None else os.path.getsize(self.path)
+        needed = math.prod(shape) * dtype.itemsize
+        if needed > plausible(size):
+            raise FormatError(
+                f"the {self.name} header says the image is {shape} {dtype}, {needed} bytes: more than"
+                f" {plausible(size)} bytes, what the file's {size} bytes may hold",
+                self.path,
+                frame=0,
+            )
+        header = _header_from(probe.header, f"{self.path}, frame 0")
+        self.close()  # no handle is needed until a frame is read
+        return 1, shape, dtype, header
 
     def _read_first(self, expected: tuple[Any, ...] | None) -> tuple[np.ndarray, Header]:
         image = self.cls()
@@ -511,15 +642,19 @@ class FabioReader(FormatReader):
 
     @staticmethod
     def _frames(found: Detection, head: Head, log: Diagnostics) -> _Frames:
-        failures = []
+        failures: list[FormatError] = []
         for codec in found.codecs:
             try:
                 return _Frames(codec, head, log)
             except FormatError as error:
-                failures.append(error.message)
+                failures.append(error)
         if found.certain:
-            raise FormatError(f"{found.why}, but {failures[0]}", head.path)
-        raise NotThisFormat(f"{found.why}, but fabio cannot read it: {'; '.join(failures)}", head.path)
+            first = failures[0]
+            raise FormatError(
+                f"{found.why}, but {first.message}", head.path, offset=first.offset, frame=first.frame
+            )
+        said = "; ".join(error.message for error in failures)
+        raise NotThisFormat(f"{found.why}, but fabio cannot read it: {said}", head.path)
 
 
 def _dataset(

@@ -32,7 +32,8 @@ from beamio import (
     series_siblings,
 )
 
-from ._header import find_header, parse_header
+from ._header import find_header, parse_header, starts_header
+from ._inflate import inflate, plausible
 from ._types import COMPRESSIONS, NO_COMPRESSION, dtype_of
 
 __all__ = ["EdfReader", "FrameInfo", "index_frames"]
@@ -234,17 +235,51 @@ def index_frames(
             break
         frames.append(FrameInfo(index, path, start, end, size, shape, dtype, compression, header, text))
         position = end + block
-        if block > size and position < total and find_header(read_at, position) is None:
-            position = end + size  # the padding the Size promised is not there: the next frame follows
+        # Padding the Size promised that is not there (it would end past the file, or no header follows
+        # it): the next frame follows the data.
+        if block > size and (position > total or (position < total and not starts_header(read_at, position))):
+            position = end + size
     return frames
 
 
-def _decompress(block: bytes, kind: str, limit: int) -> bytes:
-    """Decompress one data block, never beyond ``limit`` bytes (a bomb stops there)."""
+def _decompress(block: bytes, kind: str, limit: int) -> bytes | None:
+    """Decompress one data block; None if it holds ``limit`` bytes or more (a bomb stops there).
+
+    In pieces of 16 MiB: the decompressors grow one buffer to what they are allowed,
+    copying it as they go, where pieces cost the bytes they hold.
+    """
+    pieces: list[bytes] = []
+    total = 0
     if kind == "bzip2":
-        return bz2.BZ2Decompressor().decompress(block, max_length=limit)
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip, told apart by their header
-    return inflater.decompress(block, limit)
+        unpacker = bz2.BZ2Decompressor()
+        data = block
+        while total < limit and not unpacker.eof and (data or not unpacker.needs_input):
+            piece = unpacker.decompress(data, max_length=min(1 << 24, limit - total))
+            data = b""
+            pieces.append(piece)
+            total += len(piece)
+    else:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip, told apart by their header
+        data = block
+        while total < limit and not inflater.eof:
+            piece = inflater.decompress(data, min(1 << 24, limit - total))
+            data = inflater.unconsumed_tail
+            if not piece:
+                break
+            pieces.append(piece)
+            total += len(piece)
+    if total >= limit:
+        return None
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def _amount(raw: bytes | None, needed: int, limit: int, packed: int) -> str:
+    """What a block that does not hold its frame's ``needed`` bytes decompressed to, in words."""
+    if raw is not None:
+        return f"{len(raw)} bytes"
+    if limit > needed:
+        return f"more than {needed} bytes"
+    return f"more than {limit - 1} bytes, what {packed} compressed bytes may hold (a bomb?)"
 
 
 def _whole(key: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
@@ -271,7 +306,7 @@ class _Content:
         self._map: Any = None
         self._source = source
         if compression is not None:
-            self.data = Source(path, read_head(path), strict=source.strict).read_bytes()
+            self.data = inflate(Source(path, read_head(path), strict=source.strict))
             self.size = len(self.data)
         elif keep_open and hasattr(os, "preadv"):
             self.fd = os.open(path, os.O_RDONLY)
@@ -353,8 +388,11 @@ class _Content:
         def read_compressed(key: tuple[Any, ...]) -> np.ndarray:
             if not cache:
                 block = self.read_at(info.data_start, info.data_size)
+                # No further than the frame's bytes, nor than what the block may hold: a bomb stops there.
+                needed = count * info.dtype.itemsize
+                limit = min(needed + 1, plausible(len(block)) + 1)
                 try:
-                    raw = _decompress(block, info.compression or "", count * info.dtype.itemsize + 1)
+                    raw = _decompress(block, info.compression or "", limit)
                 except (OSError, ValueError, zlib.error) as error:
                     raise FormatError(
                         f"the {info.compression} data block does not decompress: {error}",
@@ -362,15 +400,15 @@ class _Content:
                         frame=info.index,
                         offset=info.data_start,
                     ) from None
-                if len(raw) != count * info.dtype.itemsize:
+                if raw is None or len(raw) != needed:
                     raise FormatError(
-                        f"the data block decompresses to {len(raw)} bytes, {info.shape} {info.dtype} needs"
-                        f" {count * info.dtype.itemsize}",
+                        f"the data block decompresses to {_amount(raw, needed, limit, len(block))},"
+                        f" {info.shape} {info.dtype} needs {needed}",
                         info.path,
                         frame=info.index,
                         offset=info.data_start,
                     )
-                cache.append(np.frombuffer(raw, info.dtype).reshape(info.shape).astype(native))
+                cache.append(np.frombuffer(raw, info.dtype).reshape(info.shape).astype(native, copy=False))
             return cache[0][key].copy()
 
         return read_compressed

@@ -27,10 +27,10 @@ def entry_dataset(key: str, path: str, group: Group, root: Group, log: Diagnosti
     measurement = group.get("measurement")
     origin = f"{log.file}::{path}"
     if isinstance(measurement, Group):
-        columns, frames = _measured(measurement, guard, origin)
+        columns, frames = _measured(measurement, guard, origin, log)
     else:
         columns, frames = {}, _detector_stack(instrument, guard)
-    header = stored_header(group, "header", origin)
+    header = stored_header(group, "header", origin, log)
     if header is None:
         attrs = dict(group.attrs)
         definition = scalar_text(group, "definition")
@@ -44,7 +44,7 @@ def entry_dataset(key: str, path: str, group: Group, root: Group, log: Diagnosti
         columns=columns,
         positioners=LazyMapping(lambda: _positioners(instrument), guard=guard),
         frames=frames,
-        spectra=spectra(instrument, origin),
+        spectra=spectra(instrument, origin, log),
         sample=_sample(_child(group, "NXsample", "sample")),
         start_time=scalar_text(group, "start_time"),
         end_time=scalar_text(group, "end_time"),
@@ -60,7 +60,7 @@ def _child(group: Group, cls: str, name: str) -> Group | None:
 
 
 def _measured(
-    measurement: Group, guard: Guard, origin: str
+    measurement: Group, guard: Guard, origin: str, log: Diagnostics
 ) -> tuple[dict[str, LazyArray], FrameStack | None]:
     """The 1-D counters of a ``measurement`` group, and its first stack of images.
 
@@ -78,7 +78,7 @@ def _measured(
             columns[original(node)] = LazyArray.from_array(node.value)
         elif frames is None and isinstance(detector, Group) and node.ndim >= 2:
             if "calibration" not in detector:  # an MCA's spectra: Dataset.spectra
-                headers = frame_headers(detector, node.shape[0], origin)
+                headers = frame_headers(detector, node.shape[0], origin, log)
                 frames = FrameStack.from_array(node.value, headers, name=original(detector), guard=guard)
         elif node.ndim >= 3 and frames is None:
             frames = FrameStack.from_array(node.value, name=name, guard=guard)

@@ -146,8 +146,8 @@ def _place(
     return tuple(out)
 
 
-def _interpretation(group: Group, signal: Array) -> Any:
-    return signal.attrs.get("interpretation", group.attrs.get("interpretation"))
+def _interpretation(group: Group, signal: Array) -> str:
+    return str(signal.attrs.get("interpretation", group.attrs.get("interpretation")))
 
 
 def _indices(value: Any) -> list[int]:

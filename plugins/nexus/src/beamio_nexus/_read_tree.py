@@ -23,6 +23,9 @@ from ._read_filters import describe, missing_filters
 
 __all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
 
+#: What h5py raises for an object of a damaged (or unusual) file.
+_DAMAGED = (KeyError, OSError, RuntimeError, TypeError, ValueError)
+
 
 def text(value: Any) -> Any:
     """HDF5 attribute values as Python values: bytes as text, one-element arrays as their element."""
@@ -35,12 +38,32 @@ def text(value: Any) -> Any:
     return value
 
 
-def attributes(obj: Any) -> dict[str, Any]:
-    """The attributes of an h5py object, decoded by :func:`text`; none if h5py cannot read them."""
+def _said(error: Exception) -> str:
+    """What h5py's exception says (a KeyError's message without the quotes str() puts around it)."""
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+
+
+def _decoded(name: str | bytes) -> str:
+    """A name as text: h5py gives the names that are not UTF-8 as bytes (kept byte for byte here)."""
+    return name if isinstance(name, str) else name.decode("utf-8", "surrogateescape")
+
+
+def _encoded(name: str | bytes) -> bytes:
+    return name if isinstance(name, bytes) else name.encode("utf-8", "surrogateescape")
+
+
+def _h5_name(name: str) -> str | bytes:
+    """A name as h5py takes it: text, or the bytes of a name that was not UTF-8 (surrogate escapes)."""
     try:
-        return {key: text(obj.attrs[key]) for key in obj.attrs}
-    except (OSError, KeyError, TypeError):  # an attribute of a type h5py cannot read
-        return {}
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return _encoded(name)
+    return name
+
+
+def attributes(obj: Any) -> dict[str, Any]:
+    """The attributes of an h5py object, decoded by :func:`text`, without those h5py cannot read."""
+    return dict(Attributes(obj))
 
 
 class Attributes(Mapping[str, Any]):
@@ -48,7 +71,7 @@ class Attributes(Mapping[str, Any]):
 
     Finding the entries asks every group for its ``NX_class`` only; reading every
     attribute of every group listed cost half of an open. An attribute h5py cannot
-    read is absent.
+    read is absent. Names that are not UTF-8 are decoded with surrogate escapes.
     """
 
     def __init__(self, obj: Any) -> None:
@@ -59,22 +82,25 @@ class Attributes(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         if key not in self._read:
             try:
-                self._read[key] = text(self._obj.attrs[key])
-            except (OSError, TypeError, ValueError) as error:
+                self._read[key] = text(self._obj.attrs[_h5_name(key)])
+            except _DAMAGED as error:
                 raise KeyError(key) from error
         return self._read[key]
 
     def __contains__(self, key: object) -> bool:
-        try:
-            return isinstance(key, str) and key in self._obj.attrs
-        except (OSError, TypeError, ValueError):
+        if not isinstance(key, str):
             return False
+        try:
+            self[key]  # an attribute listed but unreadable (a damaged file) is absent, as when iterated
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         if self._names is None:
             try:
-                self._names = [name for name in self._obj.attrs if name in self]
-            except (OSError, TypeError, ValueError):
+                self._names = [name for name in map(_decoded, self._obj.attrs) if name in self]
+            except _DAMAGED:
                 self._names = []
         return iter(self._names)
 
@@ -122,13 +148,13 @@ def chunk_cache(dataset: h5py.Dataset) -> int | None:
     return wanted if 1 << 20 < wanted <= CHUNK_CACHE_LIMIT else None
 
 
-def _reopened(parent: h5py.Group, name: str, cache: int) -> h5py.Dataset:
+def _reopened(parent: h5py.Group, name: str | bytes, cache: int) -> h5py.Dataset:
     """Dataset ``name`` of ``parent`` opened with ``cache`` bytes of chunk cache."""
     access = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
     access.set_chunk_cache(1 << 16 | 1, cache, 0.75)  # slots: HDF5 asks about 100 a chunk
     try:
-        return h5py.Dataset(h5py.h5d.open(parent.id, name.encode(), access))
-    except (KeyError, OSError, RuntimeError, ValueError):
+        return h5py.Dataset(h5py.h5d.open(parent.id, _encoded(name), access))
+    except _DAMAGED:
         return parent[name]  # reachable only as h5py opens it (an external link): its own cache
 
 
@@ -190,46 +216,54 @@ class Tree:
         try:
             names = list(obj)
         except (RuntimeError, OSError, KeyError, ValueError) as error:  # a damaged group
-            raise FormatError(f"{obj.name}: HDF5 could not list the group: {error}", self.path) from None
+            raise FormatError(
+                f"{_decoded(obj.name)}: HDF5 could not list the group: {_said(error)}", self.path
+            ) from None
         for name in names:
             node = self.node(obj, name)
             if node is not None:
-                out[name] = node
+                out[_decoded(name)] = node
         return out
 
-    def node(self, parent: h5py.Group, name: str) -> Group | Array | None:
-        """The member ``name`` of an h5py group; None, with a diagnostic, for a dangling link."""
-        where = f"{parent.name.rstrip('/')}/{name}"
+    def node(self, parent: h5py.Group, name: str | bytes) -> Group | Array | None:
+        """The member ``name`` of an h5py group; None for a named datatype, and for a dangling link (said)."""
+        where = f"{_decoded(parent.name).rstrip('/')}/{_decoded(name)}"
         try:
             obj = parent[name]
-        except (KeyError, OSError, RuntimeError, ValueError) as error:
-            self.log.report(f"{where}: dangling {self._link(parent, name, where, error)}; left out")
+        except _DAMAGED as error:
+            self.log.report(f"{where}: {self._why(parent, name, where, error)}; left out")
             return None
         if isinstance(obj, h5py.Group):
-            return self.group(obj, name)
-        key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
-        known = self._datasets.get(key)
-        if known is None:
-            cache = chunk_cache(obj)
-            if cache is not None:
-                del obj  # closed, so that HDF5 opens it again with this cache (it keeps the first)
-                known = _reopened(parent, name, cache)
-            else:
-                known = obj
-            self._datasets[key] = known
-        obj = known
-        return Array(name, self.array(obj, where), Attributes(obj))
+            return self.group(obj, _decoded(name))
+        if not isinstance(obj, h5py.Dataset):  # a named datatype: a type, no values
+            return None
+        try:
+            key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
+            known = self._datasets.get(key)
+            if known is None:
+                cache = chunk_cache(obj)
+                if cache is not None:
+                    del obj  # closed, so that HDF5 opens it again with this cache (it keeps the first)
+                    known = _reopened(parent, name, cache)
+                else:
+                    known = obj
+                self._datasets[key] = known
+            return Array(_decoded(name), self.array(known, where), Attributes(known))
+        except _DAMAGED as error:  # a type h5py has no numpy type for, a damaged layout or filter pipeline
+            self.log.report(f"{where}: HDF5 could not open it: {_said(error)}; left out")
+            return None
 
-    def _link(self, parent: h5py.Group, name: str, where: str, error: Exception) -> str:
+    def _why(self, parent: h5py.Group, name: str | bytes, where: str, error: Exception) -> str:
+        """Why member ``name`` did not open: a link to nowhere, or HDF5's error (a damaged object)."""
         try:
             link = parent.get(name, getlink=True)
-        except (KeyError, OSError, RuntimeError, ValueError):
-            raise FormatError(f"{where}: HDF5 could not open it: {error}", self.path) from None
+        except _DAMAGED:
+            raise FormatError(f"{where}: HDF5 could not open it: {_said(error)}", self.path) from None
         if isinstance(link, h5py.ExternalLink):
-            return f"external link to {link.filename}::{link.path}"
+            return f"dangling external link to {link.filename}::{link.path}"
         if isinstance(link, h5py.SoftLink):
-            return f"soft link to {link.path}"
-        return str(error)
+            return f"dangling soft link to {link.path}"
+        return f"HDF5 could not open it: {_said(error)}"
 
     def array(self, dataset: h5py.Dataset, where: str) -> LazyArray:
         """A lazy array over an h5py dataset; what would keep it from being read is reported now."""
@@ -243,9 +277,9 @@ class Tree:
         def read(key: Any) -> np.ndarray:
             try:
                 return np.asarray(dataset[key])
-            except (OSError, ValueError, KeyError, RuntimeError) as error:
+            except _DAMAGED as error:
                 # A damaged block, a filter that is not installed, a truncated file.
-                why = describe(missing) if missing else str(error)
+                why = describe(missing) if missing else _said(error)
                 raise FormatError(f"{where}: HDF5 could not read it: {why}", path) from None
 
         return LazyArray(dataset.shape, dataset.dtype, read, guard=self.guard, name=where)
@@ -265,7 +299,7 @@ class Tree:
         if source.file_name == ".":
             try:
                 found = self.h5.get(source.dset_name)
-            except (KeyError, OSError, RuntimeError, ValueError):  # a broken link on the way
+            except _DAMAGED:  # a broken link on the way
                 found = None
             return None if isinstance(found, h5py.Dataset) else source.dset_name
         folder = os.path.dirname(self.path)

@@ -9,17 +9,12 @@ written, and ``File.refresh()`` shows what the writer has appended since.
 
 from __future__ import annotations
 
-import contextlib
-import io
-from typing import Any
-
 import h5py
 
 from beamio import (
     Dataset,
     Diagnostics,
     File,
-    FormatError,
     FormatReader,
     Group,
     Head,
@@ -31,12 +26,12 @@ from beamio import (
 )
 
 from ._read_entry import entry_dataset
+from ._read_open import open_hdf5
 from ._read_tree import Tree, attributes, nx_class
 from ._restore import is_beamio_file, original, stored_header
 
 __all__ = ["NexusReader"]
 
-_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: What a refresh brings up to date in a Dataset already handed out.
 _FOLLOWED = (
     "title",
@@ -64,11 +59,12 @@ class NexusReader(FormatReader):
 
     def read(self, source: Source) -> File:
         """Open the file read-only (with SWMR where a writer may be appending); build its Datasets."""
-        h5 = _open(source)
+        h5 = open_hdf5(source)
         source.on_close(h5.close)
         state = _State(h5, source)
         if is_beamio_file(state.root.attrs):  # the source's own file header, as the writer stored it
-            header = stored_header(state.root, "file_header", source.path) or Header(origin=source.path)
+            stored = stored_header(state.root, "file_header", source.path, source.diagnostics)
+            header = stored or Header(origin=source.path)
         else:
             header = Header(attributes(h5), origin=source.path)
         return source.file(
@@ -79,35 +75,6 @@ class NexusReader(FormatReader):
         )
 
 
-def _open(source: Source) -> h5py.File:
-    """The file opened read-only and without locking; with SWMR where its format allows a SWMR writer."""
-    target: Any = io.BytesIO(source.read_bytes()) if source.compression else source.path
-    if not source.compression and _superblock_version(source.head.data) == 3:
-        with contextlib.suppress(OSError):
-            return h5py.File(target, "r", locking=False, swmr=True)
-    try:
-        return h5py.File(target, "r", locking=False)
-    except OSError as error:
-        refusal = error
-    with contextlib.suppress(OSError):
-        return h5py.File(target, "r")  # open in this process already, with h5py's default locking
-    if "open for write" in str(refusal):
-        raise FormatError(
-            f"HDF5 cannot open it: a program is writing it without SWMR ({refusal}); it opens once that"
-            f" program closes it (or, if that program died, after `h5clear -s {source.path}`)",
-            source.path,
-        )
-    raise NotThisFormat(f"h5py cannot open it: {refusal}", source.path)
-
-
-def _superblock_version(head: bytes) -> int | None:
-    """The version of the superblock (3 is the one a SWMR writer writes), None without a signature."""
-    for offset in (0, *(512 << n for n in range(7))):
-        if head[offset : offset + 8] == _SIGNATURE and len(head) > offset + 8:
-            return head[offset + 8]
-    return None
-
-
 class _State:
     """What a NeXus File keeps: its tree, where each entry is, and each entry's diagnostics."""
 
@@ -115,7 +82,7 @@ class _State:
         self.h5, self.source = h5, source
         self.tree = Tree(h5, source.guard, source.diagnostics, source.path)
         found = self.tree.root()
-        self.places = _entries(found)
+        self.places = _entries(found, source.diagnostics)
         subentries = [key for key, _ in self.places if "/" in key]
         # A key "entry/subentry" would hide the subentry's own tree in the path view: list it there.
         self.root = self.tree.root(subentries) if subentries else found
@@ -143,18 +110,33 @@ class _State:
         return []
 
 
-def _entries(root: Group) -> list[tuple[str, str]]:
-    """(key, path) of each NXentry, then of its NXsubentries; else the top-level groups; else the root."""
+def _entries(root: Group, log: Diagnostics) -> list[tuple[str, str]]:
+    """(key, path) of each NXentry, then of its NXsubentries; else the top-level groups; else the root.
+
+    A key is the entry's ``@original_name`` (what beamio's writer keeps), else its name;
+    an entry whose key another took before it keeps its HDF5 name, said in ``log``.
+    """
     groups = [(name, node) for name, node in root.items() if isinstance(node, Group)]
     entries = [(name, node) for name, node in groups if nx_class(node) == "NXentry"]
     if not entries:
         return [(name, f"/{name}") for name, _ in groups] or [("1", "/")]
     out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+
+    def add(wanted: str, path: str) -> str:
+        key, number = wanted, 1
+        while key in taken:
+            number += 1
+            key = path.lstrip("/") if number == 2 else f"{path.lstrip('/')}_{number}"
+        if key != wanted:
+            log.report(f"{path}: the key {wanted!r} is another entry's; this one's is {key!r}")
+        taken.add(key)
+        out.append((key, path))
+        return key
+
     for name, entry in entries:
-        out.append((original(entry), f"/{name}"))
-        out.extend(
-            (f"{original(entry)}/{sub}", f"/{name}/{sub}")
-            for sub, node in entry.items()
-            if nx_class(node) == "NXsubentry"
-        )
+        key = add(original(entry), f"/{name}")
+        for sub, node in entry.items():
+            if nx_class(node) == "NXsubentry":
+                add(f"{key}/{sub}", f"/{name}/{sub}")
     return out

@@ -4,7 +4,8 @@ The writer (``_writer.py``) keeps what NeXus has no place for — a SPEC scan's 
 lines, an EDF frame's keys, the name a column had before it was made a valid NeXus
 name — in plain HDF5 any tool can read. These functions read it back into the model,
 from the reader's path-view nodes, so that SPEC → NeXus → SPEC and EDF → NeXus → EDF
-give back equal files.
+give back equal files. What is not stored as the writer stores it (another program's
+group of the same name, a damaged file) is left out with a diagnostic, never guessed at.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from beamio import Array, Calibration, Group, Header, HeaderEntry, LazyArray, Roi, Spectrum
+from beamio import Array, Calibration, Diagnostics, Group, Header, HeaderEntry, LazyArray, Roi, Spectrum
+
+from ._read_tree import nx_class
 
 __all__ = ["frame_headers", "is_beamio_file", "original", "spectra", "stored_header"]
 
 _HEADER_PARTS = ("keys", "values", "raw", "rows")
+
+
+class _NotStored(ValueError):
+    """What is there is not what beamio's writer stores; the message says how."""
 
 
 def is_beamio_file(root_attrs: Mapping[str, Any]) -> bool:
@@ -37,24 +44,67 @@ def _texts(node: Any) -> list[str]:
     return [v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v) for v in values.tolist()]
 
 
-def stored_header(group: Group, name: str, origin: str) -> Header | None:
-    """The Header the writer stored as ``group/name`` (keys, values, raw, rows), or None."""
+def _integers(values: Any, what: str) -> list[int]:
+    """``values`` (a node, an attribute) as a list of integers; _NotStored naming ``what`` otherwise."""
+    array = np.asarray(values[...] if isinstance(values, Array) else values)
+    if array.dtype.kind not in "iub":
+        raise _NotStored(f"{what} holds {array.dtype} values, not integers")
+    return [int(v) for v in array.reshape(-1).tolist()]
+
+
+def _inside(origin: str, name: str) -> str:
+    """The path of ``name`` in the group an origin (``file::/entry``, or the file: the root) names."""
+    return f"{origin.partition('::')[2].rstrip('/')}/{name}"
+
+
+def _refused(log: Diagnostics | None, where: str, why: _NotStored) -> None:
+    if log is not None:
+        log.report(f"{where}: not as beamio stores it ({why}); left out")
+
+
+def stored_header(group: Group, name: str, origin: str, log: Diagnostics | None = None) -> Header | None:
+    """The Header the writer stored as ``group/name`` (keys, values, raw, rows), or None.
+
+    None, with a diagnostic in ``log``, when the parts are there but do not agree.
+    """
     node = group.get(name)
     if not isinstance(node, Group) or not all(isinstance(node.get(p), Array) for p in _HEADER_PARTS):
         return None
+    try:
+        return _stored_header(node, origin)
+    except _NotStored as why:
+        _refused(log, _inside(origin, name), why)
+        return None
+
+
+def _stored_header(node: Group, origin: str) -> Header:
     keys, values, raw = _texts(node["keys"]), _texts(node["values"]), _texts(node["raw"])
-    rows = np.asarray(node["rows"]).reshape(-1).tolist()
-    has_raw = np.asarray(node["has_raw"]).tolist() if isinstance(node.get("has_raw"), Array) else None
-    encoded = set(np.atleast_1d(node.attrs.get("json", [])).tolist())
+    rows = _integers(node["rows"], "rows")
+    flags = node.get("has_raw")
+    has_raw = (
+        [bool(v) for v in _integers(flags, "has_raw")] if isinstance(flags, Array) else [True] * len(keys)
+    )
+    counts = [len(part) for part in (keys, values, raw, rows, has_raw)]
+    if len(set(counts)) > 1:
+        raise _NotStored(f"keys, values, raw, rows and has_raw hold {', '.join(map(str, counts))} entries")
+    encoded = set(_integers(node.attrs.get("json", np.zeros(0, np.int64)), "@json"))
     entries = []
     for i, key in enumerate(keys):
-        value: Any = json.loads(values[i]) if i in encoded else values[i]
-        text = raw[i] if has_raw is None or has_raw[i] else None
-        entries.append(HeaderEntry(key, value, text, None if rows[i] < 0 else int(rows[i])))
+        value: Any = values[i]
+        if i in encoded:
+            try:
+                value = json.loads(values[i])
+            except ValueError as error:
+                raise _NotStored(f"value {i} is not JSON ({error})") from None
+        entries.append(
+            HeaderEntry(key, value, raw[i] if has_raw[i] else None, None if rows[i] < 0 else rows[i])
+        )
     return Header(entries, origin=origin)
 
 
-def frame_headers(detector: Group, count: int, origin: str) -> Callable[[int], Header] | None:
+def frame_headers(
+    detector: Group, count: int, origin: str, log: Diagnostics | None = None
+) -> Callable[[int], Header] | None:
     """Each frame's header from ``detector/header`` (one dataset per key, a value per frame), or None."""
     node = detector.get("header")
     if not isinstance(node, Group):
@@ -64,15 +114,37 @@ def frame_headers(detector: Group, count: int, origin: str) -> Callable[[int], H
     columns = [(original(a), a) for a in node.values() if isinstance(a, Array) and a.name != "order"]
     if not columns:
         return None
-    values = [_texts(a) for _, a in columns]
-    absent = [set(np.atleast_1d(a.attrs.get("absent", [])).tolist()) for _, a in columns]
-    orders = json.loads(_texts(node["order"])[0]) if isinstance(node.get("order"), Array) else None
+    try:
+        values = [_texts(a) for _, a in columns]
+        absent = [set(_integers(a.attrs.get("absent", np.zeros(0, np.int64)), "@absent")) for _, a in columns]
+        orders = _orders(node, count, len(columns))
+    except _NotStored as why:
+        _refused(log, _inside(origin, f"{detector.name}/header"), why)
+        return None
 
     def header_of(i: int) -> Header:
         slots = orders[i] if orders is not None else [k for k in range(len(columns)) if i not in absent[k]]
         return Header([(columns[k][0], values[k][i]) for k in slots], origin=f"{origin}, frame {i}")
 
     return header_of if all(len(v) == count for v in values) else None
+
+
+def _orders(node: Group, count: int, columns: int) -> list[list[int]] | None:
+    """``header/order``: each frame's keys, as numbers of columns, in the frame's order (None: absent)."""
+    if not isinstance(node.get("order"), Array):
+        return None
+    texts = _texts(node["order"])
+    try:
+        orders = json.loads(texts[0]) if texts else None
+    except ValueError as error:
+        raise _NotStored(f"order is not JSON ({error})") from None
+    if not (
+        isinstance(orders, list)
+        and len(orders) == count
+        and all(isinstance(o, list) and all(type(k) is int and 0 <= k < columns for k in o) for o in orders)
+    ):
+        raise _NotStored(f"order is not {count} lists of column numbers below {columns}")
+    return orders
 
 
 def _number(node: Any) -> Any:
@@ -82,36 +154,55 @@ def _number(node: Any) -> Any:
     return value.item() if value.ndim == 0 else value
 
 
-def spectra(instrument: Any, origin: str) -> dict[str, Spectrum]:
+def spectra(instrument: Any, origin: str, log: Diagnostics | None = None) -> dict[str, Spectrum]:
     """Spectra from the NXdetectors the writer made for MCAs (``data`` with ``calibration``)."""
     out: dict[str, Spectrum] = {}
     if not isinstance(instrument, Group):
         return out
     for detector in instrument.values():
-        if not isinstance(detector, Group) or detector.attrs.get("NX_class") != "NXdetector":
+        if not isinstance(detector, Group) or nx_class(detector) != "NXdetector":
             continue
         data, calibration = detector.get("data"), detector.get("calibration")
         if not isinstance(data, Array) or not isinstance(calibration, Array):
             continue
-        if data.attrs.get("interpretation") != "spectrum":
+        if str(data.attrs.get("interpretation")) != "spectrum":
             continue
-        channels = detector.get("channels")
-        coefficients = np.asarray(calibration[...], dtype=np.float64).reshape(-1).tolist()
-        rois = detector.get("roi")
-        start = detector.get("start_time")
-        out[original(detector)] = Spectrum(
+        try:
+            out[original(detector)] = _spectrum(detector, data, calibration, origin, log)
+        except _NotStored as why:
+            _refused(log, _inside(origin, detector.name), why)
+    return out
+
+
+def _spectrum(
+    detector: Group, data: Array, calibration: Array, origin: str, log: Diagnostics | None
+) -> Spectrum:
+    """The Spectrum of one NXdetector the writer made for an MCA."""
+    coefficients = np.asarray(calibration[...]).reshape(-1)
+    if coefficients.dtype.kind not in "iuf" or not 1 <= coefficients.size <= 3 or data.ndim not in (1, 2):
+        raise _NotStored(f"calibration {coefficients.dtype} {coefficients.shape}, data {data.shape}")
+    channels = detector.get("channels")
+    rois = detector.get("roi")
+    start = detector.get("start_time")
+    try:
+        return Spectrum(
             data.value if isinstance(data.value, LazyArray) else LazyArray.from_array(data.value),
             channels=None
-            if not isinstance(channels, Array) or channels.attrs.get("default")
+            if not isinstance(channels, Array) or str(channels.attrs.get("default")) == "True"
             else channels[...],
-            calibration=Calibration(*coefficients[:3]),
+            calibration=Calibration(*coefficients.astype(np.float64).tolist()),
             preset_time=_number(detector.get("preset_time")),
             live_time=_number(detector.get("live_time")),
             real_time=_number(detector.get("real_time")),
-            start_time=_texts(start)[0] if isinstance(start, Array) else None,
-            rois=[Roi(original(r), *np.asarray(r).tolist()) for r in rois.values()]
+            start_time=next(iter(_texts(start)), None) if isinstance(start, Array) else None,
+            rois=[
+                Roi(original(r), *_integers(r, f"roi/{r.name}"))
+                for r in rois.values()
+                if isinstance(r, Array)
+            ]
             if isinstance(rois, Group)
             else (),
-            header=stored_header(detector, "header", f"{origin}/{original(detector)}") or Header(),
+            header=stored_header(detector, "header", f"{origin}/{original(detector)}", log) or Header(),
         )
-    return out
+    except (TypeError, ValueError) as error:  # the model's own checks: a ROI of 3 numbers, last < first …
+        raise _NotStored(str(error)) from None
