@@ -1,6 +1,6 @@
 """Hostile input (issue 8): every fuzz target runs for a bounded time, every crash it found stays fixed.
 
-``BEAMIO_FUZZ_SECONDS`` sets how long each target runs here (10 s by default; 0 skips
+``BEAMIO_FUZZ_SECONDS`` sets how long each target runs here (5 s by default; 0 skips
 the runs, not the replays); longer runs are ``python fuzz/run.py --seconds 600``.
 """
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(FUZZ))
 run = importlib.import_module("run")
 _target = importlib.import_module("_target")
 
-SECONDS = int(os.environ.get("BEAMIO_FUZZ_SECONDS", "10"))
+SECONDS = int(os.environ.get("BEAMIO_FUZZ_SECONDS", "5"))
 #: CPU seconds a regression input may take: some were hangs (a quadratic loop on 64 KiB), not crashes.
 REPLAY_SECONDS = 5
 
