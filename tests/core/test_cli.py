@@ -251,3 +251,12 @@ def test_a_flag_and_an_option_that_disagree_are_an_error(
         "beamio: -o 'compression=lz4' and --compression say two different things: give one of them\n"
     )
     assert not (tmp_path / "out.toy").exists()
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    spec = tmp_path / "many.spec"
+    spec.write_text("".join(f"#S {n} ascan th 0 1 1 1\n#L th det\n0 {n}\n1 {n}\n\n" for n in range(1, 3001)))
+    command = f"{sys.executable} -m beamio info {spec} --all | head -c 10"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert len(done.stdout) == 10
+    assert done.stderr == ""  # no "Broken pipe" complaint, no traceback

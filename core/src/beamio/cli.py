@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -393,6 +394,12 @@ def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None)
             if not args.debug:
                 warnings.simplefilter("default")
             return _COMMANDS[args.command](args, registry, out)
+    except BrokenPipeError:
+        # The reader of the output went away (``beamio info f | head``): nothing more to say.
+        # Python would complain again when it flushes stdout at exit, so point it at nothing.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
     except (BeamioError, OSError) as error:
         if args.debug:
             raise
