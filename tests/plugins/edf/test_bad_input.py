@@ -9,12 +9,9 @@ with the key and the value, and never an allocation larger than the file.
 from __future__ import annotations
 
 import bz2
-import contextlib
 import gzip
 import os
-import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +19,7 @@ import pytest
 
 import beamio
 from beamio.errors import FormatError, NoFormatMatched, NotThisFormat
-from beamio.testing import read_everything
+from beamio.testing import allocating_at_most, read_everything
 
 from .samples import assert_same, edf_frame, frame_data, header_block, static_keys
 
@@ -55,18 +52,6 @@ def _reader_loaded(tmp_path_factory: pytest.TempPathFactory) -> None:
     path.write_bytes(edf_frame(DATA))
     with beamio.open(path) as f:
         read_everything(f)
-
-
-@contextlib.contextmanager
-def _allocating_at_most(limit: int) -> Iterator[None]:
-    """Fail when the block's traced allocations (tracemalloc: numpy and Python) peak above ``limit``."""
-    tracemalloc.start()
-    try:
-        yield
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"reading allocated {peak} bytes at its peak, more than {limit}"
 
 
 def _read(path: Path, strict: bool) -> tuple[list[beamio.Dataset], list[str]]:
@@ -179,7 +164,7 @@ def test_bad_keys_name_the_key_and_the_value(
     tmp_path: Path, keys: dict[str, object], message: str, strict: bool
 ) -> None:
     path = _write(tmp_path, "bad.edf", _header(**keys) + DATA.tobytes())
-    with _allocating_at_most(LIMIT), pytest.raises(FormatError) as caught:
+    with allocating_at_most(LIMIT), pytest.raises(FormatError) as caught:
         _read(path, strict)
     assert str(caught.value) == f"{path}, frame 0, byte offset 0: {message}"
     assert caught.value.frame == 0
@@ -193,11 +178,11 @@ def test_dims_larger_than_the_file_allocate_nothing(tmp_path: Path, strict: bool
         " after its header; the frame is left out"
     )
     if strict:
-        with _allocating_at_most(LIMIT), pytest.raises(FormatError) as caught:
+        with allocating_at_most(LIMIT), pytest.raises(FormatError) as caught:
             _read(path, strict)
         assert str(caught.value) == message
     else:
-        with _allocating_at_most(LIMIT):
+        with allocating_at_most(LIMIT):
             datasets, diagnostics = _read(path, strict)
         assert [ds.frames for ds in datasets] == [None]
         assert diagnostics == [message]
@@ -277,7 +262,7 @@ def test_absurd_dims_of_a_compressed_block_allocate_nothing(tmp_path: Path) -> N
     content = _header(("Compression", "zlib"), ("Size", len(block)), Dim_1=100000, Dim_2=100000) + block
     path = _write(tmp_path, "absurd.edf", content)
     with (
-        _allocating_at_most(LIMIT),
+        allocating_at_most(LIMIT),
         beamio.open(path) as f,
         pytest.raises(FormatError, match="decompresses to 24 bytes"),
     ):
@@ -289,7 +274,7 @@ def test_a_compressed_block_larger_than_its_dims_is_not_inflated_whole(tmp_path:
     block = b"".join(packer.compress(bytes(1 << 20)) for _ in range(32)) + packer.flush()
     path = _write(tmp_path, "bomb.edf", _header(("Compression", "gzip"), ("Size", len(block))) + block)
     with (
-        _allocating_at_most(LIMIT),
+        allocating_at_most(LIMIT),
         beamio.open(path) as f,
         pytest.raises(FormatError, match="decompresses to"),
     ):

@@ -13,9 +13,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
-import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from hypothesis import strategies as st
 
 import beamio
 from beamio.errors import FormatError, NotThisFormat
-from beamio.testing import read_everything
+from beamio.testing import allocating_at_most, read_everything
 
 from .samples import assert_same, edf_frame, header_block, static_keys
 
@@ -48,18 +46,6 @@ def _reader_loaded(tmp_path_factory: pytest.TempPathFactory) -> None:
         read_everything(f)
 
 
-@contextlib.contextmanager
-def _allocating_at_most(limit: int) -> Iterator[None]:
-    """Fail when the block's traced allocations (tracemalloc: numpy and Python) peak above ``limit``."""
-    tracemalloc.start()
-    try:
-        yield
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"reading allocated {peak} bytes at its peak, more than {limit}"
-
-
 def _reads_or_refuses(path: Path, content: bytes, **options: Any) -> None:
     """``content`` as an EDF file reads whole, or is refused with a FormatError; either way in little memory.
 
@@ -72,7 +58,7 @@ def _reads_or_refuses(path: Path, content: bytes, **options: Any) -> None:
         size = max(
             size, len(gzip.decompress(content) if content[:2] == b"\x1f\x8b" else bz2.decompress(content))
         )
-    with _allocating_at_most((2 << 20) + 8 * size):
+    with allocating_at_most((2 << 20) + 8 * size):
         try:
             with beamio.open(path, format="edf", **options) as f:
                 read_everything(f)
@@ -225,7 +211,7 @@ def _header(**keys: object) -> bytes:
 def test_a_size_past_the_end_of_the_file_hides_no_frame(tmp_path: Path) -> None:
     path = tmp_path / "size.edf"
     path.write_bytes(_header(Size=10**12) + DATA.tobytes() + _header(Image=2) + (DATA + 1).tobytes())
-    with _allocating_at_most(2 << 20), beamio.open(path) as f:
+    with allocating_at_most(2 << 20), beamio.open(path) as f:
         assert len(f["1.1"].frames) == 2
         assert_same(f["1.1"].frames[1], DATA + 1)
         assert [str(d) for d in f.diagnostics] == [
@@ -238,7 +224,7 @@ def test_a_compressed_block_that_promises_a_terabyte(tmp_path: Path) -> None:
     path = tmp_path / "terabyte.edf"
     block = gzip.compress(DATA.tobytes())
     path.write_bytes(_header(Compression="gzip", Size=10**12) + block)
-    with _allocating_at_most(2 << 20), beamio.open(path) as f:
+    with allocating_at_most(2 << 20), beamio.open(path) as f:
         assert f["1.1"].frames is None
         assert [str(d) for d in f.diagnostics] == [
             f"{path}, frame 0, byte offset 512: frame 0 needs 1000000000000 bytes of data, the file has"
@@ -250,7 +236,7 @@ def test_the_largest_dims_allocate_nothing(tmp_path: Path) -> None:
     path = tmp_path / "largest.edf"
     path.write_bytes(_header(Dim_1=2**31 - 1, Dim_2=2**31 - 1) + DATA.tobytes())
     needed = (2**31 - 1) ** 2 * 2
-    with _allocating_at_most(2 << 20), beamio.open(path) as f:
+    with allocating_at_most(2 << 20), beamio.open(path) as f:
         assert f["1.1"].frames is None
         assert [str(d) for d in f.diagnostics] == [
             f"{path}, frame 0, byte offset 0: Size = 24 but (2147483647, 2147483647) UnsignedShort takes"
@@ -329,7 +315,7 @@ def test_a_compressed_file_that_inflates_past_the_bound_is_refused(tmp_path: Pat
     path.write_bytes(b"".join(chunks) + packer.flush())
     size = path.stat().st_size
     assert size < 4096  # 272 MiB of zeros
-    with _allocating_at_most(300 << 20), pytest.raises(FormatError) as caught:
+    with allocating_at_most(300 << 20), pytest.raises(FormatError) as caught:
         beamio.open(path)
     assert str(caught.value) == (
         f"{path}: the bz2 content inflates beyond {256 << 20} bytes, more than {(256 << 20) // size} times"
@@ -345,7 +331,7 @@ def test_a_compressed_block_that_inflates_past_the_bound_stops_there(tmp_path: P
     )
     path = tmp_path / "bomb.edf"
     path.write_bytes(header + block)
-    with _allocating_at_most(300 << 20), beamio.open(path) as f:
+    with allocating_at_most(300 << 20), beamio.open(path) as f:
         assert f["1.1"].frames.shape == (1, 100000, 100000)  # 10 GB, said by 2 kB
         with pytest.raises(FormatError) as caught:
             f["1.1"].frames[0]

@@ -17,8 +17,6 @@ import struct
 import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +29,12 @@ from hypothesis.extra import numpy as hnp
 
 import beamio
 from beamio.errors import FormatError, NotThisFormat
-from beamio.testing import read_everything
+from beamio.testing import allocating_at_most, read_everything
 from beamio_nexus._read_open import HEAP_CHECK_LIMIT, check_global_heaps
 
 HOSTILE = settings(
     max_examples=100, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-@contextlib.contextmanager
-def _allocating_at_most(limit: int) -> Iterator[None]:
-    """Fail when the block's traced allocations (tracemalloc: numpy and Python) peak above ``limit``."""
-    tracemalloc.start()
-    try:
-        yield
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < limit, f"reading allocated {peak} bytes at its peak, more than {limit}"
 
 
 def _reads_or_refuses(path: Path) -> None:
@@ -256,7 +242,7 @@ def test_a_file_cut_anywhere_reads_or_is_refused(
     cut = data.draw(st.integers(0, len(fixed_strings) - 1), label="cut")
     path = tmp_path / "cut.h5"
     path.write_bytes(fixed_strings[:cut])
-    with _allocating_at_most(16 << 20):
+    with allocating_at_most(16 << 20):
         _reads_or_refuses(path)
 
 
@@ -348,7 +334,7 @@ def test_a_dataset_declared_huge_allocates_nothing_until_read(tmp_path: Path) ->
         entry.create_dataset("measurement/big", shape=(10**6, 10**6), dtype="f8", chunks=(1, 1000))
         entry.create_dataset("measurement/cam", shape=(10**5, 4096, 4096), dtype="u4", chunks=(1, 64, 4096))
     assert path.stat().st_size < 16 << 10  # 8 TB and 6.7 PB, of which nothing is written
-    with _allocating_at_most(1 << 20), beamio.open(path) as f:
+    with allocating_at_most(1 << 20), beamio.open(path) as f:
         big = f["/entry/measurement/big"]
         assert (big.shape, big.dtype) == ((10**6, 10**6), np.float64)
         assert f["entry"].frames.shape == (10**5, 4096, 4096)

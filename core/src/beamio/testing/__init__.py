@@ -13,10 +13,12 @@ from ._plugins import StaticPlugin
 if TYPE_CHECKING:
     from ._compare import assert_equal, differences
     from ._conformance import KIT_SAMPLES, FormatTests, corrupted_variants, kit_samples, read_everything
+    from ._memory import allocating_at_most
 
 _LAZY = {
     "assert_equal": "_compare",
     "differences": "_compare",
+    "allocating_at_most": "_memory",
     "KIT_SAMPLES": "_conformance",
     "FormatTests": "_conformance",
     "corrupted_variants": "_conformance",
@@ -32,6 +34,7 @@ __all__ = [
     "KIT_SAMPLES",
     "FormatTests",
     "StaticPlugin",
+    "allocating_at_most",
     "assert_equal",
     "corrupted_variants",
     "differences",
