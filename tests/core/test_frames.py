@@ -272,3 +272,39 @@ def test_from_reader_refuses_a_frame_of_another_shape_when_it_is_made() -> None:
         stack[1]
     assert caught.value.file == "series_0001.edf"
     assert "frame 0 is (5, 4) uint16, but the stack's frames are (4, 5) uint16" in str(caught.value)
+
+
+def test_an_extent_says_where_a_frame_lies_and_how_many_bytes() -> None:
+    from beamio import Extent
+
+    extent = Extent("/data/a.edf", 1024, ">u2", [3, 4])
+    assert (extent.shape, extent.dtype, extent.nbytes, extent.end) == ((3, 4), np.dtype(">u2"), 24, 1048)
+    frame = Frame(0, np.zeros((3, 4), np.uint16), extent=extent)
+    assert frame.extent is extent and frame.not_in_place is None
+
+
+def test_a_watched_stack_keeps_each_frame_s_extent_and_counts_its_reads() -> None:
+    import attrs
+
+    from beamio import Dataset, Extent, File
+    from beamio._progress import watched
+
+    frames = [
+        Frame(
+            i,
+            np.full((2, 2), i, np.int32),
+            Header({"i": str(i)}),
+            f"/f{i}",
+            extent=Extent(f"/f{i}", 512, "<i4", (2, 2)),
+        )
+        for i in range(3)
+    ]
+    counted: list[int] = []
+    view = watched(File("x", [Dataset("1.1", frames=FrameStack.from_frames(frames))]), counted.append)
+    stack = view[0].frames
+    assert [stack.frame(i).extent for i in range(3)] == [f.extent for f in frames]
+    assert stack.frame(1).header["i"] == "1" and stack.frame(2).source == "/f2"
+    np.testing.assert_array_equal(stack.frame(2).data, np.full((2, 2), 2))
+    np.testing.assert_array_equal(stack[0:2], np.stack([f.data for f in frames[:2]]))
+    assert counted == [16, 32]
+    assert attrs.evolve(stack.frame(0)).extent == frames[0].extent

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._api import convert, detect, open, read, write
     from ._dataset import Dataset, LazyDatasets, LazyMapping, Plot
     from ._file import File
-    from ._frames import Frame, FrameStack
+    from ._frames import Extent, Frame, FrameStack
     from ._lazy import LazyArray
     from ._spectrum import Calibration, Roi, Spectrum
     from ._tree import Array, Group
@@ -49,6 +49,7 @@ _LAZY = {
     "LazyDatasets": "_dataset",
     "Plot": "_dataset",
     "File": "_file",
+    "Extent": "_frames",
     "Frame": "_frames",
     "FrameStack": "_frames",
     "LazyArray": "_lazy",
@@ -79,6 +80,7 @@ __all__ = [
     "DetectionReport",
     "Diagnostic",
     "Diagnostics",
+    "Extent",
     "File",
     "FormatEntry",
     "FormatError",

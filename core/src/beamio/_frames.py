@@ -1,19 +1,51 @@
-"""Frame and FrameStack: images or spectra with their own headers, read lazily."""
+"""Frame and FrameStack: images or spectra with their own headers, read lazily.
+
+A frame stored as raw values in a file (an uncompressed EDF data block) also says
+where: its :class:`Extent`, which a writer can reference in place instead of copying
+(HDF5 external storage, ``link=True`` of the NeXus writer).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 
+from ._convert import as_tuple
 from ._guard import Guard
 from ._header import Header
 from ._lazy import BasicKey, LazyArray, as_lazy_array, basic_shape
 from .errors import FormatError
 
-__all__ = ["Frame", "FrameStack"]
+__all__ = ["Extent", "Frame", "FrameStack"]
+
+
+@attrs.frozen
+class Extent:
+    """Where a frame's values lie in a file as they are: ``shape`` values of ``dtype`` from ``offset``.
+
+    Uncompressed, in C order, in the byte order of ``dtype`` (``>u2`` for a
+    HighByteFirst EDF): what HDF5 external storage or ``np.memmap`` address without
+    reading. ``path`` is absolute.
+    """
+
+    path: str
+    offset: int
+    dtype: np.dtype = attrs.field(converter=np.dtype)
+    shape: tuple[int, ...] = attrs.field(converter=as_tuple)
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the values occupy."""
+        return math.prod(self.shape) * self.dtype.itemsize
+
+    @property
+    def end(self) -> int:
+        """The offset just past the values."""
+        return self.offset + self.nbytes
 
 
 @attrs.frozen(eq=False)
@@ -22,12 +54,16 @@ class Frame:
 
     ``shape`` and ``dtype`` are known without reading; ``data`` reads the array.
     ``source`` names the file the frame lives in (useful for file series).
+    ``extent`` says where its values lie in that file when they lie there as they
+    are; else ``not_in_place`` may say why not (``"its data block is gzip-compressed"``).
     """
 
     index: int
     array: LazyArray = attrs.field(converter=as_lazy_array)
     _header: Header | Callable[[], Header] = attrs.field(factory=Header, alias="header")
     source: str | None = None
+    extent: Extent | None = None
+    not_in_place: str | None = None
 
     @property
     def header(self) -> Header:
@@ -56,7 +92,7 @@ class Frame:
         return self.array.__array__(dtype)
 
 
-class _Frames(Sequence[Frame]):
+class FrameSequence(Sequence[Frame]):
     """The frames of a stack, each made when first used (:meth:`FrameStack.from_reader`)."""
 
     def __init__(self, count: int, frame_of: Callable[[int], Frame], shape: tuple[int, ...], dtype: np.dtype):
@@ -167,7 +203,7 @@ class FrameStack(LazyArray):
         frame's :class:`Frame` (its header, its lazy array) exists once something
         reads or asks for it. Every frame must have the stack's shape and dtype.
         """
-        frames = _Frames(count, frame_of, tuple(shape), np.dtype(dtype))
+        frames = FrameSequence(count, frame_of, tuple(shape), np.dtype(dtype))
 
         def read(key: BasicKey) -> np.ndarray:
             which, rest = key[0], key[1:]

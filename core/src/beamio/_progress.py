@@ -16,7 +16,7 @@ import numpy as np
 
 from ._dataset import Dataset, LazyDatasets
 from ._file import File
-from ._frames import FrameStack
+from ._frames import Frame, FrameSequence, FrameStack
 from ._lazy import LazyArray
 
 __all__ = ["array_bytes", "watched"]
@@ -40,14 +40,15 @@ def _counting(array: LazyArray, tick: Tick) -> Callable[[Any], np.ndarray]:
 
 
 def _stack(frames: FrameStack, tick: Tick) -> FrameStack:
-    """The same frames (headers included), each read counted."""
-    return FrameStack(
-        frames.shape,
-        frames.dtype,
-        _counting(frames, tick),
-        header_of=lambda i: frames.frame(i).header,
-        name=frames.name,
-    )
+    """The same frames (headers and extents included), each read counted."""
+
+    def frame_of(i: int) -> Frame:
+        frame = frames.frame(i)
+        counted = LazyArray(frame.shape, frame.dtype, _counting(frame.array, tick))
+        return attrs.evolve(frame, array=counted)
+
+    each = FrameSequence(len(frames), frame_of, frames.shape[1:], frames.dtype)
+    return FrameStack(frames.shape, frames.dtype, _counting(frames, tick), frames=each, name=frames.name)
 
 
 def _dataset(ds: Dataset, tick: Tick) -> Dataset:

@@ -141,3 +141,16 @@ def test_an_empty_file_in_a_series_is_forgiven_and_said(tmp_path: Path) -> None:
     with beamio.open(tmp_path / "ROOT_*.edf") as f:
         np.testing.assert_array_equal(f["1.1"].frames[:, 0, 0], [0, 2])
         assert [d.message for d in f.diagnostics] == [f"{paths[1]} holds no complete frame"]
+
+
+def test_files_of_both_byte_orders_are_one_stack(tmp_path: Path) -> None:
+    from .samples import edf_frame, frame_data
+
+    for i, order in enumerate(["LowByteFirst", "HighByteFirst", "LowByteFirst"]):
+        (tmp_path / f"s_{i:04d}.edf").write_bytes(edf_frame(frame_data("int32", (3, 4), i), order=order))
+    with beamio.open(tmp_path / "s_*.edf") as f:
+        assert len(f) == 1
+        frames = f[0].frames
+        assert frames.dtype == np.dtype("=i4")
+        np.testing.assert_array_equal(np.asarray(frames), [frame_data("int32", (3, 4), i) for i in range(3)])
+        assert [frames.frame(i).extent.dtype.str for i in range(3)] == ["<i4", ">i4", "<i4"]

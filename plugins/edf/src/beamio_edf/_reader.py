@@ -16,6 +16,7 @@ import numpy as np
 from beamio import (
     Dataset,
     Diagnostics,
+    Extent,
     File,
     FormatError,
     FormatReader,
@@ -301,6 +302,7 @@ class _Content:
 
     def __init__(self, path: str, compression: str | None, source: Source, *, keep_open: bool) -> None:
         self.path = path
+        self.compression = compression  # of the whole file (.edf.gz), not of its data blocks
         self.data: Any = None
         self.fd: int | None = None
         self._map: Any = None
@@ -498,10 +500,18 @@ class EdfReader(FormatReader):
 
 
 def _runs(frames: list[FrameInfo]) -> list[list[FrameInfo]]:
-    """Consecutive frames of one shape and dtype: each run is one Dataset's frame stack."""
+    """Consecutive frames of one shape and dtype: each run is one Dataset's frame stack.
+
+    The byte order is the file's, not the values': frames read in this machine's
+    order, a HighByteFirst frame stacks with a LowByteFirst one of the same type.
+    """
     runs: list[list[FrameInfo]] = []
     for info in frames:
-        if runs and (runs[-1][-1].shape, runs[-1][-1].dtype) == (info.shape, info.dtype):
+        last = runs[-1][-1] if runs else None
+        if last is not None and (last.shape, last.dtype.newbyteorder("=")) == (
+            info.shape,
+            info.dtype.newbyteorder("="),
+        ):
             runs[-1].append(info)
         else:
             runs.append([info])
@@ -533,7 +543,17 @@ def _dataset(
             guard=source.guard,
             read_into=content.frame_reader_into(info),
         )
-        return Frame(info.index, array, info.header, info.path)
+        why = (
+            f"the file is {content.compression}-compressed as a whole"
+            if content.compression is not None
+            else f"its data block is {info.compression}-compressed"
+            if info.compression is not None
+            else None
+        )
+        if why is not None:
+            return Frame(info.index, array, info.header, info.path, not_in_place=why)
+        extent = Extent(os.path.abspath(info.path), info.data_start, info.dtype, info.shape)
+        return Frame(info.index, array, info.header, info.path, extent=extent)
 
     stack = FrameStack.from_reader(
         len(run), frame_of, run[0].shape, run[0].dtype.newbyteorder("="), name="image", guard=source.guard
