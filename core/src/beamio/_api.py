@@ -335,12 +335,15 @@ def write(
     overwrite: bool = False,
     profile: str | Profile | None = None,
     registry: Registry | None = None,
+    notes: list[str] | None = None,
     **options: Any,
 ) -> Path:
     """Write a File or one Dataset to ``path`` atomically; the format from ``format`` or the extension.
 
     The writer writes a temporary file beside ``path``, renamed into place only
     when complete. An existing ``path`` is replaced only with ``overwrite=True``.
+    ``notes``, a list, receives the lines a writer leaves for a closing report
+    (the NeXus writer's ``link=`` says what it linked and what it copied).
     """
     registry = registry or default_registry()
     target, options = _split_target(path, options)
@@ -372,6 +375,8 @@ def write(
                 f"{entry.plugin.label}: the {entry.spec.name} writer failed on {target}:"
                 f" {type(error).__name__}: {error}"
             ) from error
+    if notes is not None:
+        notes.extend(destination.notes)
     return Path(target)
 
 
@@ -443,6 +448,7 @@ def convert(
     profile: str | Profile | None = None,
     registry: Registry | None = None,
     scheduler: Any = None,
+    notes: list[str] | None = None,
     **options: Any,
 ) -> Path:
     """Open ``src`` and write it to ``dst`` through the common model.
@@ -455,7 +461,7 @@ def convert(
     ``"local"`` for a cluster on this machine) sends the reading to the Dask
     workers: one task per input file of a series, or per output entry. This process
     writes, so the result equals the serial conversion's. The workers must see the
-    input files at the same paths.
+    input files at the same paths. ``notes`` receives the writer's report (see :func:`write`).
     """
     registry = registry or default_registry()
     active = registry.profile(profile)
@@ -470,5 +476,12 @@ def convert(
         check_one_stack(file)
         source = through_cluster(file, scheduler)
         return write(
-            source, dst, entry.spec.name, overwrite=overwrite, profile=active, registry=registry, **options
+            source,
+            dst,
+            entry.spec.name,
+            overwrite=overwrite,
+            profile=active,
+            registry=registry,
+            notes=notes,
+            **options,
         )

@@ -183,11 +183,16 @@ class Source:
 
 @attrs.frozen
 class Target:
-    """Where a writer writes: a temporary file beside ``path``, renamed into place when done."""
+    """Where a writer writes: a temporary file beside ``path``, renamed into place when done.
+
+    ``notes`` are lines a writer adds for the closing report of a conversion (what it
+    linked, what it copied).
+    """
 
     path: Path
     temp: Path
     overwrite: bool = False
+    notes: list[str] = attrs.field(factory=list, eq=False)
 
     @property
     def exists(self) -> bool:

@@ -165,7 +165,11 @@ def _writer_options(args: argparse.Namespace) -> dict[str, Any]:
     """
     import ast
 
-    flags = {key: getattr(args, key) for key in ("compression", "chunks") if getattr(args, key) is not None}
+    flags = {
+        key: getattr(args, key)
+        for key in ("compression", "chunks", "link", "relative")
+        if getattr(args, key) not in (None, False)
+    }
     options: dict[str, Any] = {"append": True, **flags} if args.append else dict(flags)
     for item in args.option or []:
         key, sep, text = item.partition("=")
@@ -193,6 +197,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
 
     began = time.perf_counter()
     options = _writer_options(args)
+    notes: list[str] = []
     src = args.src[0] if len(args.src) == 1 else args.src  # several: a series, in the order given
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -212,6 +217,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
                     overwrite=args.overwrite,
                     profile=args.profile,
                     registry=registry,
+                    notes=notes,
                     **options,
                 )
             diagnostics = list(file.diagnostics)
@@ -225,6 +231,7 @@ def _convert(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
         + (f", {frames} frame{'s' * (frames != 1)}" if frames else "")
         + f", {total / 1e6:.1f} MB of arrays from {_named(args.src)} ({source_format}) in {elapsed:.1f} s\n"
     )
+    out.writelines(f"{note}\n" for note in notes)
     for warning in caught:
         out.write(f"warning: {warning.message}\n")
     shown = diagnostics if args.verbose else diagnostics[:_MAX_LISTED]
@@ -344,7 +351,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LAYOUT",
         help="NeXus chunks: image (a frame per chunk, the default), spectrum, balanced, or a shape AxBxC",
     )
+    conv.add_argument(
+        "--link",
+        nargs="?",
+        const=True,
+        type=_link,
+        metavar="auto",
+        help="NeXus: reference the EDF frames in place (HDF5 external storage), no copy;"
+        " --link=auto copies the frames that cannot be (compressed) and links the rest",
+    )
+    conv.add_argument(
+        "--relative",
+        action="store_true",
+        help="with --link: name the linked files relative to DST"
+        " (plain HDF5 readers then need HDF5_EXTFILE_PREFIX='${ORIGIN}')",
+    )
     return parser
+
+
+def _link(text: str) -> bool | str:
+    """``--link=auto`` (or yes/no) → the NeXus writer's ``link`` option."""
+    words: dict[str, bool | str] = {"auto": "auto", "yes": True, "true": True, "no": False, "false": False}
+    if text.lower() in words:
+        return words[text.lower()]
+    raise argparse.ArgumentTypeError(f"{text!r}: expected --link, or --link=auto")
 
 
 _COMMANDS = {

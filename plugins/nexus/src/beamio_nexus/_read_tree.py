@@ -19,6 +19,7 @@ import numpy as np
 
 from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
+from ._link import ORIGIN, external_names, linked_problems, read_parts
 from ._read_filters import describe, missing_filters
 
 __all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
@@ -148,10 +149,33 @@ def chunk_cache(dataset: h5py.Dataset) -> int | None:
     return wanted if 1 << 20 < wanted <= CHUNK_CACHE_LIMIT else None
 
 
-def _reopened(parent: h5py.Group, name: str | bytes, cache: int) -> h5py.Dataset:
-    """Dataset ``name`` of ``parent`` opened with ``cache`` bytes of chunk cache."""
+def _member(parent: h5py.Group, name: str | bytes) -> Any:
+    """``parent[name]``; an external dataset already open with the prefix ``${ORIGIN}`` is opened with it.
+
+    HDF5 refuses to open a dataset with another external-file prefix than it is open
+    with (the tree, or a virtual stack reading its parts, opened it first).
+    """
+    try:
+        return parent[name]
+    except _DAMAGED as error:
+        if "external file prefix" not in str(error):
+            raise
+    return _reopened(parent, name, None, external=True)
+
+
+def _reopened(
+    parent: h5py.Group, name: str | bytes, cache: int | None, *, external: bool = False
+) -> h5py.Dataset:
+    """Dataset ``name`` of ``parent`` opened with ``cache`` bytes of chunk cache, or for external storage.
+
+    External storage is opened with the prefix ``${ORIGIN}``: relative names are the
+    HDF5 file's folder's (absolute ones are used as they are).
+    """
     access = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
-    access.set_chunk_cache(1 << 16 | 1, cache, 0.75)  # slots: HDF5 asks about 100 a chunk
+    if cache is not None:
+        access.set_chunk_cache(1 << 16 | 1, cache, 0.75)  # slots: HDF5 asks about 100 a chunk
+    if external:
+        access.set_efile_prefix(ORIGIN.encode())
     try:
         return h5py.Dataset(h5py.h5d.open(parent.id, _encoded(name), access))
     except _DAMAGED:
@@ -229,7 +253,7 @@ class Tree:
         """The member ``name`` of an h5py group; None for a named datatype, and for a dangling link (said)."""
         where = f"{_decoded(parent.name).rstrip('/')}/{_decoded(name)}"
         try:
-            obj = parent[name]
+            obj = _member(parent, name)
         except _DAMAGED as error:
             self.log.report(f"{where}: {self._why(parent, name, where, error)}; left out")
             return None
@@ -238,20 +262,33 @@ class Tree:
         if not isinstance(obj, h5py.Dataset):  # a named datatype: a type, no values
             return None
         try:
-            key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
-            known = self._datasets.get(key)
-            if known is None:
-                cache = chunk_cache(obj)
-                if cache is not None:
-                    del obj  # closed, so that HDF5 opens it again with this cache (it keeps the first)
-                    known = _reopened(parent, name, cache)
-                else:
-                    known = obj
-                self._datasets[key] = known
-            return Array(_decoded(name), self.array(known, where), Attributes(known))
+            known, fresh = self._known(parent, name, obj)
+            return Array(_decoded(name), self.array(known, where, report=fresh), Attributes(known))
         except _DAMAGED as error:  # a type h5py has no numpy type for, a damaged layout or filter pipeline
             self.log.report(f"{where}: HDF5 could not open it: {_said(error)}; left out")
             return None
+
+    def _known(self, parent: h5py.Group, name: str | bytes, obj: h5py.Dataset) -> tuple[h5py.Dataset, bool]:
+        """The tree's one handle on dataset ``obj`` (member ``name`` of ``parent``), and whether it is new.
+
+        A new handle is opened with the chunk cache the dataset's chunks want, and
+        with the prefix ``${ORIGIN}`` for external storage.
+        """
+        key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
+        known = self._datasets.get(key)
+        if known is not None:
+            return known, False
+        cache = chunk_cache(obj)
+        external = bool(external_names(obj))
+        if cache is not None or external:
+            # Closed (whoever else holds this h5py object), so that HDF5 opens it again with this
+            # cache and prefix: it keeps those of an open dataset.
+            obj.id.close()
+            known = _reopened(parent, name, cache, external=external)
+        else:
+            known = obj
+        self._datasets[key] = known
+        return known, True
 
     def _why(self, parent: h5py.Group, name: str | bytes, where: str, error: Exception) -> str:
         """Why member ``name`` did not open: a link to nowhere, or HDF5's error (a damaged object)."""
@@ -265,24 +302,48 @@ class Tree:
             return f"dangling soft link to {link.path}"
         return f"HDF5 could not open it: {_said(error)}"
 
-    def array(self, dataset: h5py.Dataset, where: str) -> LazyArray:
-        """A lazy array over an h5py dataset; what would keep it from being read is reported now."""
-        if dataset.is_virtual:
+    def array(self, dataset: h5py.Dataset, where: str, *, report: bool = True) -> LazyArray:
+        """A lazy array over an h5py dataset; what would keep it from being read is reported now.
+
+        ``report=False`` for a dataset reached again by another link: said once.
+        """
+        if dataset.is_virtual and report:
             self._check_sources(dataset, where)
         missing = missing_filters(dataset)
-        if missing:
+        if missing and report:
             self.log.report(f"{where}: {describe(missing)}")
+        linked = linked_problems(dataset, os.path.dirname(os.path.abspath(self.path)))
+        if linked and report:
+            more = f" (and {len(linked) - 1} more)" if len(linked) > 1 else ""
+            self.log.report(f"{where}: {linked[0]}{more}; reading it is an error")
         path = self.path
+        # A stack linked to big-endian EDF frames is big-endian in HDF5: read in this machine's order.
+        native = dataset.dtype.newbyteorder("=") if dataset.dtype.kind in "biufc" else dataset.dtype
+        if linked is not None and dataset.is_virtual:
+            fetch = read_parts(self._parts(dataset), native)
+        else:
+            fetch = (dataset if native == dataset.dtype else dataset.astype(native)).__getitem__
 
         def read(key: Any) -> np.ndarray:
+            if linked:
+                raise FormatError(f"{where}: " + "; ".join(linked), path)
             try:
-                return np.asarray(dataset[key])
+                return np.asarray(fetch(key))
             except _DAMAGED as error:
-                # A damaged block, a filter that is not installed, a truncated file.
+                # A damaged block, a filter that is not installed, a truncated file, a linked file gone.
                 why = describe(missing) if missing else _said(error)
                 raise FormatError(f"{where}: HDF5 could not read it: {why}", path) from None
 
-        return LazyArray(dataset.shape, dataset.dtype, read, guard=self.guard, name=where)
+        return LazyArray(dataset.shape, native, read, guard=self.guard, name=where)
+
+    def _parts(self, dataset: h5py.Dataset) -> list[tuple[int, int, h5py.Dataset]]:
+        """The parts of a linked virtual stack: first frame, the frame after its last, the dataset."""
+        parts = []
+        for source in dataset.virtual_sources():
+            low, high = source.vspace.get_select_bounds()
+            member = _member(self.h5, source.dset_name)
+            parts.append((low[0], high[0] + 1, self._known(member.parent, member.name, member)[0]))
+        return sorted(parts, key=lambda part: part[0])
 
     def _check_sources(self, dataset: h5py.Dataset, where: str) -> None:
         missing = sorted(

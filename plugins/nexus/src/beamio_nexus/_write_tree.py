@@ -170,3 +170,8 @@ class Group:
         """A new dataset made by h5py's ``create_dataset`` (chunks, filters): for a few big ones."""
         self._new(name)
         return h5py.Group(self.id).create_dataset(name, *args, **options)
+
+    def virtual(self, name: str, layout: h5py.VirtualLayout) -> h5py.Dataset:
+        """A new virtual dataset ``name`` of ``layout``."""
+        self._new(name)
+        return h5py.Group(self.id).create_virtual_dataset(name, layout)

@@ -40,6 +40,7 @@ from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spect
 from beamio.errors import TargetExistsError, UnsupportedOperation
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
+from ._link import LINK_MODES, Linker
 from ._write_tree import Group, set_attr
 
 __all__ = ["NexusWriter", "write_header"]
@@ -87,11 +88,18 @@ class NexusWriter(FormatWriter):
         "group": Option(None, str, "write the entries under this group (created if missing): /scan_7",
                         check=_check_group),
         "replace_entries": Option(False, bool, "when appending, replace entries of the same name"),
+        "link": Option(False, (bool, str), "image stacks reference the frames in their files (HDF5 external"
+                       " storage), no copy: True, or 'auto' to copy the frames that cannot be",
+                       choices=LINK_MODES),
+        "relative": Option(False, bool, "linked files named relative to the HDF5 file (readers then need"
+                           " HDF5_EXTFILE_PREFIX='${ORIGIN}')"),
     }  # fmt: skip
 
     def write(self, file: File, target: Target) -> None:
         """Write each Dataset as an NXentry of ``target.temp`` (to append: a copy of the old file)."""
         compression = compression_arguments(self.settings["compression"], self.settings["compression_level"])
+        folder = os.path.dirname(os.path.abspath(target.path)) if self.settings["relative"] else None
+        linker = Linker(self.settings["link"], folder) if self.settings["link"] else None
         appending = bool(self.settings["append"]) and target.path.exists()
         if appending:
             shutil.copyfile(target.path, target.temp)
@@ -105,12 +113,14 @@ class NexusWriter(FormatWriter):
             for i in range(len(file)):  # one Dataset at a time: a file's scans are not all held
                 ds = file[i]
                 name = self._entry_name(parent, ds.key)
-                entry = _Entry(self, entries.group(name), ds, compression)
+                entry = _Entry(self, entries.group(name), ds, compression, linker)
                 if name != ds.key:
                     entry.group.attr("original_name", ds.key)
                 entry.write()
                 if i == 0:  # the first entry sets @default up the tree; later ones find it set
                     _default_chain(h5py.Group(entry.group.id))
+        if linker is not None:
+            target.notes.extend(linker.report())
 
     def _entry_name(self, parent: h5py.Group, key: str) -> str:
         """The entry's name: its key made valid; an existing entry of that name replaced only if asked."""
@@ -180,8 +190,16 @@ def _plain(value: Any) -> Any:
 class _Entry:
     """One Dataset written as one NXentry."""
 
-    def __init__(self, writer: NexusWriter, group: Group, ds: Dataset, compression: dict[str, Any]):
+    def __init__(
+        self,
+        writer: NexusWriter,
+        group: Group,
+        ds: Dataset,
+        compression: dict[str, Any],
+        linker: Linker | None,
+    ):
         self.writer, self.group, self.ds, self.compression = writer, group, ds, compression
+        self.linker = linker
         self.measured: dict[str, str] = {}  # model name → path of what measurement holds
         self.energies: dict[str, str] = {}  # spectrum name → path of its energy axis
 
@@ -217,7 +235,11 @@ class _Entry:
         name = frames.name or "image"
         detector = instrument.group(instrument.valid_name(name), "NXdetector", name)
         interpretation = "spectrum" if frames.ndim == 2 else "image"
-        data = self._stack(detector, "data", frames)
+        data = None
+        if self.linker is not None and frames.shape[0]:
+            data = self.linker.stack(detector, "data", frames, self._stack)
+        if data is None:
+            data = self._stack(detector, "data", frames)
         set_attr(data.id, "interpretation", interpretation)
         headers = [frame.header for frame in frames] if frames.shape[0] else []
         if any(h.entries for h in headers):

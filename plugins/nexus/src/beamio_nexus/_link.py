@@ -1,0 +1,349 @@
+"""Image stacks referenced in place: HDF5 external storage over the frames' own files.
+
+An uncompressed EDF data block is raw values at a known offset, in a known byte
+order: what HDF5 calls external storage, a list of (file, offset, size) segments
+behind a contiguous dataset. With ``link=True`` the NeXus writer writes each image
+stack so: no byte is copied, and any HDF5 reader (h5py, silx, h5dump) reads the EDF
+values, in the EDF's byte order. ``link="auto"`` copies the frames that cannot be
+referenced (compressed, or of another byte order than the first) and links the rest.
+
+Layout. One HDF5 object-header message holds at most 64 KiB: an external file list
+of about 2 700 segments. A stack of at most :data:`MAX_SEGMENTS` segments is one
+external dataset; a longer one, or one of linked and copied frames, is a virtual
+dataset over parts (``<detector>/data_parts/linked_0``, ``copied_1`` …), whose
+virtual sources name ``.`` (this file).
+
+Paths are absolute unless ``relative=True``, which writes them relative to the HDF5
+file's folder. HDF5 resolves a relative name against the working directory unless it
+is given a prefix: start plain readers with ``HDF5_EXTFILE_PREFIX='${ORIGIN}'`` (the
+HDF5 file's folder), or from that folder. beamio's reader does it itself.
+
+For the way back, ``<detector>/linked_files`` (NXcollection) records each referenced
+file: ``name`` as the segments name it, ``size`` in bytes and ``mtime_ns``; every
+dataset that references them names that group in ``@linked_files``, and beamio's
+reader compares them with the files when it opens the stack (:func:`changed_files`).
+Plain HDF5 readers cannot know: they read whatever the files hold now.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from typing import Any
+
+import attrs
+import h5py
+import numpy as np
+
+from beamio import Extent, FrameStack
+from beamio.errors import UnsupportedOperation
+
+from ._write_tree import Group, set_attr
+
+__all__ = [
+    "LINK_MODES",
+    "MAX_SEGMENTS",
+    "ORIGIN",
+    "Linker",
+    "external_names",
+    "linked_problems",
+    "read_parts",
+    "segments",
+]
+
+LINK_MODES = (False, True, "auto")
+#: Segments of one external dataset: 2 048 × 24 bytes stay well within an object header's 64 KiB.
+MAX_SEGMENTS = 2048
+#: The record's name beside the stack, and the attribute that points at it.
+RECORD = "linked_files"
+#: HDF5's external-file prefix for "the folder of the HDF5 file".
+ORIGIN = "${ORIGIN}"
+
+
+@attrs.frozen
+class _Placed:
+    """One frame of a stack: where its values are (None: to be copied), or why they cannot be linked."""
+
+    extent: Extent | None
+    source: str
+    why: str = ""
+
+
+def segments(extents: list[Extent], name_of: Callable[[str], str]) -> list[tuple[str, int, int]]:
+    """HDF5 external segments (name, offset, size) of consecutive extents, adjacent ones merged."""
+    out: list[tuple[str, int, int]] = []
+    last: Extent | None = None
+    for extent in extents:
+        name = name_of(extent.path)
+        if last is not None and out[-1][0] == name and last.end == extent.offset:
+            out[-1] = (name, out[-1][1], out[-1][2] + extent.nbytes)
+        else:
+            out.append((name, extent.offset, extent.nbytes))
+        last = extent
+    return out
+
+
+class _Rows:
+    """Frames ``start:stop`` of a stack in ``dtype``: the source of a copied part."""
+
+    def __init__(self, stack: FrameStack, start: int, stop: int, dtype: np.dtype) -> None:
+        self.stack, self.start, self.dtype = stack, start, dtype
+        self.shape = (stop - start, *stack.shape[1:])
+
+    def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
+        first = key[0]
+        rows = slice(first.start + self.start, first.stop + self.start)
+        index = (rows, *key[1:])
+        return np.asarray(self.stack[index], self.dtype)
+
+
+class Linker:
+    """Links the image stacks of one write and keeps what it did, for the closing report.
+
+    ``mode`` is ``True`` (every frame linked, else an error naming the first that
+    cannot be) or ``"auto"``; ``folder`` is the HDF5 file's folder when names are
+    written relative to it.
+    """
+
+    def __init__(self, mode: bool | str, folder: str | None) -> None:
+        self.mode, self.folder = mode, folder
+        self.linked: dict[str, int] = {}  # file → frames referenced in it
+        self.copied: dict[str, str] = {}  # file → why its frames were copied
+        self._stats: dict[str, os.stat_result] = {}
+
+    def name_of(self, path: str) -> str:
+        """The name a segment gives a file: absolute, or relative to the HDF5 file's folder."""
+        if self.folder is None:
+            return path
+        try:
+            return os.path.relpath(path, self.folder)
+        except ValueError:  # another drive (Windows): only an absolute name reaches it
+            return path
+
+    def _placed(self, stack: FrameStack) -> list[_Placed]:
+        """Each frame's extent, or why it is copied; with ``mode=True`` an error at the first of those."""
+        placed: list[_Placed] = []
+        reference: Extent | None = None
+        for i in range(len(stack)):
+            frame = stack.frame(i)
+            extent, source = frame.extent, frame.source or "?"
+            why = frame.not_in_place or "its values are not stored in a file as they are"
+            if extent is not None:
+                reference = reference or extent
+                if extent.dtype != reference.dtype:
+                    why = (
+                        f"its values are {_described(extent.dtype)}, those of {reference.path} are"
+                        f" {_described(reference.dtype)}: one external dataset has one type"
+                    )
+                    extent = None
+                elif extent.shape != tuple(stack.shape[1:]):
+                    why = f"its values are {extent.shape}, the stack's frames {stack.shape[1:]}"
+                    extent = None
+            if extent is None and self.mode is True:
+                raise UnsupportedOperation(
+                    f"{source}, frame {frame.index}: cannot be linked in place: {why}."
+                    " link='auto' (--link=auto) copies such frames and links the rest"
+                )
+            placed.append(_Placed(extent, source, "" if extent is not None else why))
+        return placed
+
+    def stack(
+        self, detector: Group, name: str, frames: FrameStack, copy: Callable[[Group, str, Any], h5py.Dataset]
+    ) -> h5py.Dataset | None:
+        """The stack written as references to its frames' files; None when no frame can be referenced.
+
+        ``copy(group, name, source)`` writes frames that are copied, as the writer
+        writes any stack (its chunks and compression).
+        """
+        placed = self._placed(frames)
+        linked = [p.extent for p in placed if p.extent is not None]
+        if not linked:
+            return None
+        runs = [
+            (is_linked, list(run))
+            for is_linked, run in groupby(enumerate(placed), lambda p: p[1].extent is not None)
+        ]
+        for place in placed:
+            if place.extent is None:
+                self.copied.setdefault(place.source, place.why)
+            else:
+                self.linked[place.extent.path] = self.linked.get(place.extent.path, 0) + 1
+        record = self._record(detector, linked)
+        whole = segments(linked, self.name_of)
+        if len(runs) == 1 and len(whole) <= MAX_SEGMENTS:
+            data = detector.stack(name, frames.shape, linked[0].dtype, external=whole)
+            set_attr(data.id, RECORD, record)
+            return data
+        parts = detector.group(f"{name}_parts", "NXcollection")
+        layout = h5py.VirtualLayout(frames.shape, linked[0].dtype)
+        for start, stop, part in self._parts(parts, frames, runs, record, copy):
+            layout[start:stop] = h5py.VirtualSource(".", part.name, shape=part.shape, dtype=part.dtype)
+        data = detector.virtual(name, layout)
+        set_attr(data.id, RECORD, record)
+        return data
+
+    def _parts(
+        self,
+        parts: Group,
+        frames: FrameStack,
+        runs: list[tuple[bool, list[tuple[int, _Placed]]]],
+        record: str,
+        copy: Callable[[Group, str, Any], h5py.Dataset],
+    ) -> Iterator[tuple[int, int, h5py.Dataset]]:
+        """Each part of a stack (its first frame, the frame after its last, the dataset written)."""
+        dtype = next(p.extent.dtype for _, run in runs for _, p in run if p.extent is not None)
+        count = 0
+        for is_linked, run in runs:
+            first = run[0][0]
+            if not is_linked:
+                stop = first + len(run)
+                yield first, stop, copy(parts, f"copied_{count}", _Rows(frames, first, stop, dtype))
+                count += 1
+                continue
+            pieces = _pieces([p.extent for _, p in run if p.extent is not None], self.name_of)
+            for offset, extents, pieces_segments in pieces:
+                shape = (len(extents), *frames.shape[1:])
+                part = parts.stack(f"linked_{count}", shape, dtype, external=pieces_segments)
+                set_attr(part.id, RECORD, record)
+                count += 1
+                yield first + offset, first + offset + len(extents), part
+
+    def _record(self, detector: Group, extents: list[Extent]) -> str:
+        """``<detector>/linked_files``: each referenced file's name, size and modification time."""
+        files = list(dict.fromkeys(e.path for e in extents))
+        for path in files:
+            if path not in self._stats:
+                self._stats[path] = os.stat(path)
+        record = detector.group(RECORD, "NXcollection")
+        record.texts("name", [self.name_of(p) for p in files])
+        record.dataset("size", np.array([self._stats[p].st_size for p in files], np.int64))
+        record.dataset("mtime_ns", np.array([self._stats[p].st_mtime_ns for p in files], np.int64))
+        return record.path
+
+    def report(self) -> list[str]:
+        """What was linked and what copied, in a few lines for the closing report."""
+        if not self.linked and not self.copied:
+            return []
+        frames = sum(self.linked.values())
+        lines = [
+            f"linked {frames} frame{'s' * (frames != 1)} in place from {len(self.linked)}"
+            f" file{'s' * (len(self.linked) != 1)}"
+            + (" (names relative to the HDF5 file: read with HDF5_EXTFILE_PREFIX='${ORIGIN}')"
+               if self.folder is not None else "")
+        ]  # fmt: skip
+        if self.copied:
+            lines.append(f"copied the frames of {len(self.copied)} file{'s' * (len(self.copied) != 1)}:")
+            lines.extend(f"  {source}: {why}" for source, why in self.copied.items())
+        return lines
+
+
+def _pieces(
+    extents: list[Extent], name_of: Callable[[str], str]
+) -> list[tuple[int, list[Extent], list[tuple[str, int, int]]]]:
+    """A run of linked frames cut into parts of at most :data:`MAX_SEGMENTS` segments each."""
+    out: list[tuple[int, list[Extent], list[tuple[str, int, int]]]] = []
+    start = 0
+    while start < len(extents):
+        stop = min(len(extents), start + MAX_SEGMENTS)  # merged segments are fewer, never more
+        chosen = extents[start:stop]
+        out.append((start, chosen, segments(chosen, name_of)))
+        start = stop
+    return out
+
+
+def _described(dtype: np.dtype) -> str:
+    """A dtype in words: ``uint16, big-endian``."""
+    order = {">": "big-endian", "<": "little-endian"}.get(dtype.str[0], "")
+    return f"{dtype.name}, {order}" if order else dtype.name
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def external_names(dataset: h5py.Dataset) -> list[str]:
+    """The files of a dataset's external storage, each once, in order; [] for other datasets."""
+    plist = dataset.id.get_create_plist()
+    if plist.get_layout() != h5py.h5d.CONTIGUOUS:
+        return []
+    names = (plist.get_external(i)[0] for i in range(plist.get_external_count()))
+    return list(dict.fromkeys(os.fsdecode(name) for name in names))
+
+
+def linked_problems(dataset: h5py.Dataset, folder: str) -> list[str] | None:
+    """What is wrong with the files a stack references, a sentence each; None if it references none.
+
+    The record ``@linked_files`` names (beamio's) gives each file's size and time;
+    without one, only whether each file of the external storage exists. Relative
+    names are those of the HDF5 file's ``folder``.
+    """
+    record = dataset.attrs.get(RECORD) if dataset.is_virtual or external_names(dataset) else None
+    if record is None:
+        names = external_names(dataset)
+        return (
+            [f"{os.path.join(folder, n)} is missing" for n in names if not _exists(n, folder)]
+            if names
+            else None
+        )
+    group = dataset.file.get(record.decode() if isinstance(record, bytes) else str(record))
+    if not isinstance(group, h5py.Group) or not {"name", "size", "mtime_ns"} <= set(group):
+        return [f"its record {record} of the files it references is missing or incomplete"]
+    names = [os.fsdecode(n) for n in group["name"][()]]
+    sizes, times = group["size"][()], group["mtime_ns"][()]
+    problems = []
+    for name, size, mtime in zip(names, sizes, times, strict=False):
+        path = os.path.join(folder, name)
+        try:
+            now = os.stat(path)
+        except (OSError, ValueError) as error:  # ValueError: a name holding a NUL
+            problems.append(f"{path}, which it references, is missing ({getattr(error, 'strerror', error)})")
+            continue
+        if (now.st_size, now.st_mtime_ns) != (int(size), int(mtime)):
+            problems.append(
+                f"{path}, which it references, changed since it was linked: it was {int(size)} bytes"
+                f" modified {_when(int(mtime))}, it is {now.st_size} bytes modified {_when(now.st_mtime_ns)}"
+            )
+    return problems
+
+
+def read_parts(parts: list[tuple[int, int, h5py.Dataset]], dtype: np.dtype) -> Callable[[Any], np.ndarray]:
+    """The read function of a virtual stack over ``(first, stop, part)``, reading the parts themselves.
+
+    HDF5 opens a virtual dataset's sources with an access property list of its own,
+    without the external-file prefix: a stack of relatively named parts reads only
+    where the environment says ``HDF5_EXTFILE_PREFIX``. beamio opens the parts with
+    the prefix and reads the frames of each.
+    """
+
+    def read(key: tuple[Any, ...]) -> np.ndarray:
+        rows, rest = key[0], key[1:]
+        if isinstance(rows, int):
+            first, _, part = next(p for p in parts if p[0] <= rows < p[1])
+            index = (rows - first, *rest)
+            return np.asarray(part[index], dtype)
+        wanted = range(rows.start, rows.stop, rows.step)
+        pieces = []
+        for first, stop, part in parts:
+            inside = wanted[bisect_left(wanted, first) : bisect_left(wanted, stop)]
+            if len(inside):
+                picked = slice(inside.start - first, inside[-1] - first + 1, rows.step)
+                index = (picked, *rest)
+                pieces.append(np.asarray(part[index], dtype))
+        if not pieces:  # no frame: an empty selection of the first part, for the shape
+            index = (slice(0, 0, 1), *rest)
+            return np.asarray(parts[0][2][index], dtype)
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    return read
+
+
+def _exists(name: str, folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, name))
+
+
+def _when(ns: int) -> str:
+    """A modification time as people read it, to the microsecond."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds)) + f".{rest // 1000:06d}"
