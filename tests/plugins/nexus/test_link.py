@@ -25,7 +25,7 @@ from beamio.errors import FormatError, UnsupportedOperation
 from beamio.testing import assert_equal
 from beamio_nexus import _link
 
-from ..edf.samples import DTYPES, ORDERS, assert_same, edf_frame, frame_data
+from ..edf.samples import DTYPES, ORDERS, assert_same, edf_frame, frame_data, write_cbf, write_tif
 from .test_round_trip import CORPUS, _files
 
 STACK = "/1.1/instrument/image/data"  # where the NeXus writer puts an EDF stack (its HDF5 name)
@@ -432,3 +432,68 @@ def test_convert_link_through_the_progress_bar_still_links(
     monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
     assert cli.main(["convert", str(paths[0]), str(paths[1]), str(tmp_path / "bar.h5"), "--link"]) == 0
     assert len(_h5_stack(tmp_path / "bar.h5").external) == 2
+
+
+# -- fabio's raw formats ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int32", "float32"])
+def test_uncompressed_tiff_frames_link_where_fabio_reads_raw_values(tmp_path: Path, dtype: str) -> None:
+    import fabio
+
+    paths = [write_tif(tmp_path / f"t_{i:03d}.tif", frame_data(dtype, (40, 30), i), i) for i in range(3)]
+    out = tmp_path / "tif.h5"
+    beamio.convert([str(p) for p in paths], out, link=True)
+    stack = _h5_stack(out)
+    assert [name for name, _, _ in stack.external] == [str(p) for p in paths]
+    expected = np.stack([fabio.open(str(p)).data for p in paths])
+    assert_same(stack[()].astype(stack.dtype.newbyteorder("=")), expected)
+
+
+def test_adsc_and_dtrek_frames_link_after_their_header_bytes(tmp_path: Path) -> None:
+    import fabio
+    from fabio.adscimage import AdscImage
+    from fabio.dtrekimage import DtrekImage
+
+    paths = []
+    for i, kind in enumerate([AdscImage, DtrekImage]):
+        path = tmp_path / f"d_{i}.img"
+        kind(data=frame_data("uint16", (32, 48), i), header={}).write(str(path))
+        paths.append(path)
+    beamio.convert([str(p) for p in paths], tmp_path / "img.h5", link=True)
+    stack = _h5_stack(tmp_path / "img.h5")
+    header_bytes = [int(fabio.open(str(p)).header["HEADER_BYTES"]) for p in paths]
+    assert [offset for _, offset, _ in stack.external] == header_bytes
+    np.testing.assert_array_equal(stack[()], np.stack([fabio.open(str(p)).data for p in paths]))
+
+
+def test_cbf_is_decoded_so_link_refuses_and_auto_copies(tmp_path: Path) -> None:
+    paths = [write_cbf(tmp_path / f"c_{i}.cbf", frame_data("int32", (8, 6), i), i) for i in range(2)]
+    with pytest.raises(UnsupportedOperation, match="fabio's cbf reader decodes its values"):
+        beamio.convert([str(p) for p in paths], tmp_path / "a.h5", link=True)
+    notes: list[str] = []
+    beamio.convert([str(p) for p in paths], tmp_path / "b.h5", link="auto", notes=notes)
+    assert notes == []  # nothing could be linked: an ordinary copy, nothing to report
+    data = _h5_stack(tmp_path / "b.h5")
+    assert data.external is None
+    np.testing.assert_array_equal(data[()], _edf_stack(paths))  # what beamio reads through fabio
+
+
+def test_a_series_of_edf_and_tiff_files_links_both(tmp_path: Path) -> None:
+    edf = _series(tmp_path, 1, dtype="uint16", shape=(40, 30))[0]
+    tif = write_tif(tmp_path / "frames_0001.tif", frame_data("uint16", (40, 30), 1), 1)
+    beamio.convert([str(edf), str(tif)], tmp_path / "mixed.h5", link=True)
+    stack = _h5_stack(tmp_path / "mixed.h5")
+    assert [name for name, _, _ in stack.external] == [str(edf), str(tif)]
+    np.testing.assert_array_equal(stack[()], [frame_data("uint16", (40, 30), i) for i in range(2)])
+
+
+def test_a_tiff_whose_values_are_not_fabio_s_is_not_linked(tmp_path: Path) -> None:
+    from beamio_edf._fabio_raw import raw_extent
+
+    tif = write_tif(tmp_path / "t.tif", frame_data("uint16", (40, 30), 0))
+    import fabio
+
+    image = fabio.open(str(tif))
+    assert raw_extent(str(tif), image.data, image.header) is not None
+    assert raw_extent(str(tif), image.data + 1, image.header) is None  # values fabio would have decoded

@@ -43,7 +43,7 @@ from ._inflate import inflate, plausible
 if TYPE_CHECKING:
     import numpy as np
 
-    from beamio import Dataset, File, Frame
+    from beamio import Dataset, Extent, File, Frame
 
 __all__ = ["FORMAT", "Detection", "FabioReader", "detect"]
 
@@ -386,6 +386,8 @@ class _Frames:
         self._image: Any = None
         self._handles: list[Any] = []
         self._kept: tuple[int, np.ndarray, Header] | None = None
+        #: Where the one frame lies in the file as raw values (None: it does not, or fabio does not say).
+        self.extent: Extent | None = None
         base = fabio.fabioimage.FabioImage
         # A class that keeps fabio's getframe has one frame per file (fabio's getframe opens the next file).
         self.single = self.cls.getframe is base.getframe and self.cls._get_frame is base._get_frame
@@ -448,8 +450,24 @@ class _Frames:
         data, header = self._read_first(expected=None)
         count = 1 if self.single else max(int(self._image.nframes), 1)
         if count == 1:
+            if self.compression is None:
+                from ._fabio_raw import raw_extent  # numpy: not at the hook module's import
+
+                with contextlib.suppress(OSError):
+                    self.extent = raw_extent(self.path, data, self._image.header)
             self.close()  # the frame is kept; no handle is needed any more
         return count, data.shape, data.dtype, header
+
+    @property
+    def not_in_place(self) -> str | None:
+        """Why the frames are not in the file as raw values (None: they are, see :attr:`extent`)."""
+        if self.extent is not None:
+            return None
+        if self.compression is not None:
+            return f"the file is {self.compression}-compressed as a whole"
+        if self.count > 1:
+            return f"a frame of a multi-frame {self.name} file, whose offsets fabio does not tell"
+        return f"fabio's {self.name} reader decodes its values: they are not in the file as they are"
 
     def _from_header(self) -> tuple[int, tuple[int, ...], np.dtype, Header] | None:
         """Count, shape, dtype and header from the header alone; None when fabio cannot say them so.
@@ -670,7 +688,14 @@ def _dataset(
         array = LazyArray(
             frames.shape, frames.dtype, lambda key: files.frame(frames, k)[0][key], guard=source.guard
         )
-        return Frame(first + i, array, lambda: files.header(frames, k), frames.path)
+        return Frame(
+            first + i,
+            array,
+            lambda: files.header(frames, k),
+            frames.path,
+            extent=frames.extent,
+            not_in_place=frames.not_in_place,
+        )
 
     stack = FrameStack.from_reader(
         len(places), frame_of, run[0].shape, run[0].dtype, name="image", guard=source.guard
