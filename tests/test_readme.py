@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -45,8 +47,6 @@ def test_the_quick_start_converts_the_sample(tmp_path: Path, monkeypatch: pytest
 
 
 def test_the_series_examples_convert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    import shlex
-
     import fabio
     import h5py
     import numpy as np
@@ -73,3 +73,45 @@ def test_the_series_examples_convert(tmp_path: Path, monkeypatch: pytest.MonkeyP
             np.testing.assert_array_equal(h5["/_1_1/instrument/image/data"][...], images)
     out = capsys.readouterr().out
     assert "(edf)" in out and "(fabio)" in out and "(edf+fabio)" in out
+
+
+def test_the_link_examples_run_and_reference_the_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    import fabio
+    import h5py
+    import numpy as np
+
+    from beamio.cli import main
+
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"### Linking instead of copying.*?```sh\n(.*?)```", text, re.S)
+    assert block, "the README lost its link examples"
+    monkeypatch.chdir(tmp_path)
+    images = [np.full((4, 6), i, np.uint16) + np.arange(24, dtype=np.uint16).reshape(4, 6) for i in range(3)]
+    for i, image in enumerate(images):
+        fabio.edfimage.EdfImage(data=image, header={"title": f"frame {i}"}).write(f"frames_{i:04d}.edf")
+    for line in block.group(1).strip().splitlines():
+        words = shlex.split(line.split("#")[0])
+        assert main(words[1:]) == 0, line
+        target = next(word for word in words if word.endswith(".h5"))
+        with h5py.File(target) as h5:
+            data = h5["/_1_1/instrument/image/data"]
+            assert len(data.external) == 3, line
+            relative = "--relative" in words
+            assert [os.path.isabs(name) for name, _, _ in data.external] == [not relative] * 3
+            if not relative:
+                np.testing.assert_array_equal(data[...], images)
+    # A compressed file among them: --link refuses it, --link=auto copies it and says so.
+    with open("frames_0001.edf", "rb") as plain, gzip.open("frames_0001.edf.gz", "wb") as packed:
+        packed.write(plain.read())
+    os.remove("frames_0001.edf")
+    capsys.readouterr()
+    assert main(["convert", "frames_*", "x.h5", "--link"]) == 1
+    assert main(["convert", "frames_*", "y.h5", "--link=auto"]) == 0
+    assert (
+        "copied the frames of 1 file:\n  frames_0001.edf.gz: the file is gzip-compressed"
+        in capsys.readouterr().out
+    )
