@@ -221,3 +221,16 @@ def test_a_mixed_series_and_a_list_on_the_cluster(tmp_path: Path, client: Any) -
         beamio.convert(files, tmp_path / "cluster.h5", scheduler=client)
     _assert_same_file(tmp_path / "serial.h5", tmp_path / "cluster.h5")
     assert sum("-frames-" in key for key in _reads(stream)) == 4
+
+
+def test_linking_with_a_scheduler_references_the_same_frames(tmp_path: Path, client: Any) -> None:
+    import h5py
+
+    _series(tmp_path / "in", 3, (8, 10), np.uint16)
+    pattern = str(tmp_path / "in" / "f_*.edf")
+    beamio.convert(pattern, tmp_path / "serial.h5", link=True)
+    beamio.convert(pattern, tmp_path / "cluster.h5", scheduler=client, link=True)
+    with h5py.File(tmp_path / "serial.h5") as serial, h5py.File(tmp_path / "cluster.h5") as cluster:
+        stack = "_1_1/instrument/image/data"
+        assert cluster[stack].external == serial[stack].external and len(serial[stack].external) == 3
+        np.testing.assert_array_equal(cluster[stack][()], serial[stack][()])
