@@ -186,7 +186,10 @@ def open(
                 stacklevel=2,
             )
             continue
-        mixed = formats_of(registry, paths, entry, active.preferred_formats if active else lambda _: [])
+        heads: dict[str, Head] = {}
+        mixed = formats_of(
+            registry, paths, entry, active.preferred_formats if active else lambda _: [], heads
+        )
         if mixed is not None:  # files of several formats: each format's files read by its reader
             file = open_mixed(path, paths, mixed, functools.partial(_read_as, registry, active, options))
             file.opened = Opened.of(paths, None, options)  # opened again, each file is detected again
@@ -198,7 +201,7 @@ def open(
             continue
         reader = cls(entry.spec, **_options(active, "reader_options", entry.spec.name, options))
         try:
-            file = _read(registry, entry, reader, path, head, paths)
+            file = _read(registry, entry, reader, path, head, paths, heads=heads)
         except NotThisFormat as refusal:
             candidate.outcome = f"refused: {refusal.message}"
             continue
@@ -230,10 +233,12 @@ def _read(
     head: Any,
     paths: list[str],
     diagnostics: Diagnostics | None = None,
+    *,
+    heads: dict[str, Head] | None = None,
 ) -> File:
     if len(paths) > 1 and not entry.spec.capabilities.series:
         raise UnsupportedOperation(f"{path}: the {entry.spec.name} format does not open file series")
-    source = Source(path, head, entry.spec.name, reader.strict, paths=paths)
+    source = Source(path, head, entry.spec.name, reader.strict, paths=paths, heads=heads or {})
     if diagnostics is not None:  # a part of a mixed series: what it forgives goes to the series' log too
         diagnostics.strict = reader.strict
         source.diagnostics = diagnostics
@@ -358,9 +363,7 @@ def write(
     if os.path.exists(target) and not (overwrite or appending):
         raise TargetExistsError(_exists(target, entry))
     source = data if isinstance(data, File) else File("<memory>", [data])
-    if os.path.exists(target) and any(
-        os.path.exists(p) and os.path.samefile(p, target) for p in source.paths
-    ):
+    if _reads(source, target):
         raise TargetExistsError(f"{target} is a file being read; beamio never writes over its input")
     view = _adjusted(registry, source, entry, writer.settings)
     # Appending writes the old content and the new into a temporary file too, renamed into
@@ -378,6 +381,21 @@ def write(
     if notes is not None:
         notes.extend(destination.notes)
     return Path(target)
+
+
+def _reads(source: File, target: str) -> bool:
+    """Whether ``target`` exists and is one of the files ``source`` reads (a stat each, not three)."""
+    try:
+        found = os.stat(target)
+    except OSError:
+        return False
+    for path in source.paths:
+        try:
+            if os.path.samestat(os.stat(path), found):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def check_one_stack(file: File) -> None:

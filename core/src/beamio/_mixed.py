@@ -68,16 +68,23 @@ def _format_of(registry: Registry, path: str, preferred: Sequence[str], first: F
 
 
 def formats_of(
-    registry: Registry, paths: Sequence[str], first: FormatEntry, preferred: Callable[[str], Sequence[str]]
+    registry: Registry,
+    paths: Sequence[str],
+    first: FormatEntry,
+    preferred: Callable[[str], Sequence[str]],
+    heads: dict[str, Head] | None = None,
 ) -> list[FormatEntry] | None:
     """Each file's format when a file of the series is not of the first file's ``first`` (else None).
 
     A file the first format's sniffer takes is of that format; any other is detected
-    on its own, as :func:`beamio.open` detects a file.
+    on its own, as :func:`beamio.open` detects a file. The heads read on the way are
+    left in ``heads``, for the reader.
     """
     formats = [first]
     for path in paths[1:]:
         head = read_head(path, _SNIFF_SIZE)
+        if heads is not None:
+            heads[path] = head
         # An empty file (a detector still writing) is left to the first format's reader to forgive.
         if not head.data or _accepts(registry, first, head):
             formats.append(first)

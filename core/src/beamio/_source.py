@@ -111,6 +111,8 @@ class Source:
     guard: Guard = attrs.field(default=None)
     #: The files of a series (a glob or %-pattern opened as one); ``(path,)`` for one file.
     paths: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    #: Heads of later files of the series that detection read already (path → head).
+    heads: dict[str, Head] = attrs.field(factory=dict)
     _handles: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -120,6 +122,13 @@ class Source:
             self.guard = Guard(self.path)
         if not self.paths:
             self.paths = (self.path,)
+
+    def head_of(self, path: str, size: int = HEAD_SIZE) -> Head:
+        """The head of ``path``, a file of this source: read by detection already, or now (``size`` bytes)."""
+        if path == self.head.path:
+            return self.head
+        known = self.heads.get(path)
+        return known if known is not None else read_head(path, size)
 
     @property
     def compression(self) -> str | None:

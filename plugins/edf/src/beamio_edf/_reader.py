@@ -40,6 +40,8 @@ from ._types import COMPRESSIONS, NO_COMPRESSION, dtype_of
 __all__ = ["EdfReader", "FrameInfo", "index_frames"]
 
 _MAX_DIM = 1 << 31
+#: What is read of each later file of a series at first: its first header, as a rule.
+_FIRST_BYTES = 4096
 
 
 # The keys the index needs; the rest of a header is parsed when someone asks for it.
@@ -300,13 +302,16 @@ class _Content:
     memory map made the first time one is asked for.
     """
 
-    def __init__(self, path: str, compression: str | None, source: Source, *, keep_open: bool) -> None:
+    def __init__(self, head: Head, source: Source, *, keep_open: bool) -> None:
+        path, compression = head.path, head.compression
         self.path = path
         self.compression = compression  # of the whole file (.edf.gz), not of its data blocks
         self.data: Any = None
         self.fd: int | None = None
         self._map: Any = None
         self._source = source
+        # The first bytes, read already: a file of a series is then read once for its first header.
+        self._head = head.data if compression is None else b""
         if compression is not None:
             self.data = inflate(Source(path, read_head(path), strict=source.strict))
             self.size = len(self.data)
@@ -322,10 +327,12 @@ class _Content:
             if isinstance(self.data, mmap.mmap):
                 source.on_close(self.data.close)
         else:
-            self.size = os.path.getsize(path)
+            self.size = head.size if head.size is not None else os.path.getsize(path)
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes from ``offset`` (fewer at the end of the file)."""
+        if offset + size <= len(self._head) or len(self._head) == self.size:
+            return self._head[offset : offset + size]
         if self.data is not None:
             return bytes(self.data[offset : offset + size])
         if self.fd is not None:
@@ -469,8 +476,8 @@ class EdfReader(FormatReader):
         frames: list[FrameInfo] = []
         contents: dict[str, _Content] = {}
         for path in paths:
-            compression = source.compression if path == source.head.path else read_head(path).compression
-            content = _Content(path, compression, source, keep_open=not series)
+            head = source.head_of(path, _FIRST_BYTES)
+            content = _Content(head, source, keep_open=not series)
             contents[path] = content
             if content.size == 0 and not series:
                 raise NotThisFormat("the file is empty", path)
