@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import beamio
 from beamio import Source, read_head
 from beamio._source import atomic_target
 from beamio.errors import FormatError, TargetExistsError
@@ -91,3 +92,24 @@ def test_atomic_target_refuses_an_existing_file_unless_asked(tmp_path: Path) -> 
 def test_a_writer_that_writes_nothing_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="the writer wrote nothing"), atomic_target(tmp_path / "o"):
         pass
+
+
+def test_a_spec_file_compressed_into_a_bomb_stops_at_the_bound(tmp_path: Path) -> None:
+    """Every reader that takes the whole content (SPEC, MCA) gets it bounded, not only EDF and NeXus."""
+    from beamio.testing import allocating_at_most
+
+    packer = bz2.BZ2Compressor(9)
+    chunks = [
+        packer.compress(b"#F bomb\n#S 1 ascan\n#L a  b\n"),
+        *(packer.compress(b"\n" * (1 << 24)) for _ in range(17)),
+    ]
+    path = tmp_path / "bomb.spec.bz2"
+    path.write_bytes(b"".join(chunks) + packer.flush())
+    size = path.stat().st_size
+    with allocating_at_most(300 << 20), pytest.raises(FormatError) as caught, beamio.open(path) as f:
+        f[0].columns  # noqa: B018
+    assert str(caught.value) == (
+        f"{path}: the bz2 content inflates beyond {256 << 20} bytes, more than {(256 << 20) // size} times"
+        f" its {size} bytes: a decompression bomb? Decompress it first to read it"
+    )
+    assert beamio.inflated_limit(size) == 256 << 20 and beamio.inflated_limit(1 << 20) == 1032 << 20

@@ -22,7 +22,7 @@ from ._profiles import Preference, Profile
 from ._registry import FormatEntry, PluginRecord, Registry, default_registry
 from ._series import expand_series
 from ._series import siblings as series_siblings
-from ._source import HEAD_SIZE, Head, Source, Target, read_head
+from ._source import HEAD_SIZE, Head, Source, Target, inflated_limit, read_head
 from ._spec import Capabilities, FormatSpec, Signature
 from ._url import Url, parse_url
 from .errors import FormatError, LossyConversionWarning, NoFormatMatched, NotThisFormat
@@ -120,6 +120,7 @@ __all__ = [
     "expand_series",
     "hookimpl",
     "hookspecs",
+    "inflated_limit",
     "known_format",
     "open",
     "parse_url",

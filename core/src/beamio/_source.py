@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from ._dataset import Dataset
     from ._file import File
 
-__all__ = ["HEAD_SIZE", "Head", "Source", "Target", "read_head"]
+__all__ = [
+    "HEAD_SIZE",
+    "MAX_RATIO",
+    "MIN_INFLATED",
+    "Head",
+    "Source",
+    "Target",
+    "inflated_limit",
+    "read_head",
+]
 
 #: How much of a file detection reads, once: enough for an HDF5 signature behind a 32 KiB user block.
 HEAD_SIZE = 64 * 1024
@@ -44,6 +53,18 @@ _COMPRESSIONS = {  # magic → (name, file ending, opener)
 
 # What a damaged gzip, bz2 or xz stream raises while it is read.
 _DAMAGED = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error)
+
+#: Whole-file-compressed content up to this size is always read: a frame of zeros compresses a
+#: thousand times and more, so the bound cannot be a small multiple of the compressed size.
+MIN_INFLATED = 256 << 20
+#: Beyond MIN_INFLATED, at most this many bytes for each compressed byte (deflate's own limit,
+#: so that only bz2 and xz meet it): a 64 KiB bz2 file that says it holds gigabytes stops at 256 MiB.
+MAX_RATIO = 1032
+
+
+def inflated_limit(packed: int) -> int:
+    """The most bytes ``packed`` compressed bytes are believed to hold; beyond it, a decompression bomb."""
+    return max(MIN_INFLATED, MAX_RATIO * packed)
 
 
 def _compression_of(raw: bytes) -> tuple[str, str, Any] | None:
@@ -146,15 +167,32 @@ class Source:
         return handle
 
     def read_bytes(self) -> bytes:
-        """The whole (decompressed) content; a damaged compression is a FormatError naming the file."""
+        """The whole (decompressed) content, no further than :func:`inflated_limit` (a bomb stops there).
+
+        A damaged compression, or content past the limit, is a FormatError naming the file.
+        """
         if self.compression is None:
             with self.open() as handle:
                 return handle.read()
+        packed = os.path.getsize(self.path)
+        limit = inflated_limit(packed)
+        chunks: list[bytes] = []
+        total = 0
         try:
             with self.open() as handle:
-                return handle.read()
+                while total <= limit and (chunk := handle.read(min(1 << 20, limit + 1 - total))):
+                    chunks.append(chunk)
+                    total += len(chunk)
         except _DAMAGED as error:
             raise FormatError(f"the {self.compression} compression is damaged ({error})", self.path) from None
+        if total > limit:
+            raise FormatError(
+                f"the {self.compression} content inflates beyond {limit} bytes, more than"
+                f" {limit // max(packed, 1)} times its {packed} bytes: a decompression bomb? Decompress it"
+                " first to read it",
+                self.path,
+            )
+        return b"".join(chunks)
 
     def on_close(self, close: Any) -> None:
         """Call ``close`` when the File closes."""

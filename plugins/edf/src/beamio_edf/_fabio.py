@@ -34,11 +34,10 @@ from beamio import (
     Header,
     Signature,
     Source,
+    inflated_limit,
     read_head,
 )
 from beamio.errors import FormatError, NotThisFormat
-
-from ._inflate import inflate, plausible
 
 if TYPE_CHECKING:
     import numpy as np
@@ -284,7 +283,7 @@ def _check_tiff(handle: Any, size: int, path: str) -> None:
 
     Its chain of image file directories (IFDs) must not loop, and the image each describes
     (width × length × bits per pixel) must fit in the file (uncompressed) or be what
-    :func:`~beamio_edf._inflate.plausible` allows (compressed): TiffIO allocates it before
+    :func:`beamio.inflated_limit` allows (compressed): TiffIO allocates it before
     reading a byte of it. An IFD that leaves the file is left to fabio, which fails there.
     """
     handle.seek(0)
@@ -351,9 +350,9 @@ def _check_tiff_image(handle: Any, order: str, entries: bytes, offset: int, size
     width, length = values[_WIDTH][0], values[_LENGTH][0]
     needed = width * length * per_pixel // 8
     compressed = values.get(_COMPRESSION, [1])[0] != 1
-    if needed > (plausible(size) if compressed else size):
+    if needed > (inflated_limit(size) if compressed else size):
         holds = (
-            f"more than {plausible(size)} bytes, what {size} compressed bytes may hold"
+            f"more than {inflated_limit(size)} bytes, what {size} compressed bytes may hold"
             if compressed
             else f"more than the file's {size} bytes"
         )
@@ -403,7 +402,7 @@ class _Frames:
             handle: Any = _GuardedFile(self.path)
         else:
             if self._bytes is None:
-                self._bytes = inflate(Source(self.path, read_head(self.path)))
+                self._bytes = Source(self.path, read_head(self.path)).read_bytes()
             handle = _GuardedBytes(self._bytes, self.path)
         self._handles.append(handle)
         if not self._searched:
@@ -489,10 +488,10 @@ class _Frames:
             return None
         size = len(self._bytes) if self._bytes is not None else os.path.getsize(self.path)
         needed = math.prod(shape) * dtype.itemsize
-        if needed > plausible(size):
+        if needed > inflated_limit(size):
             raise FormatError(
                 f"the {self.name} header says the image is {shape} {dtype}, {needed} bytes: more than"
-                f" {plausible(size)} bytes, what the file's {size} bytes may hold",
+                f" {inflated_limit(size)} bytes, what the file's {size} bytes may hold",
                 self.path,
                 frame=0,
             )

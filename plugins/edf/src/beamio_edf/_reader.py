@@ -29,12 +29,12 @@ from beamio import (
     NotThisFormat,
     Option,
     Source,
+    inflated_limit,
     read_head,
     series_siblings,
 )
 
 from ._header import find_header, parse_header, starts_header
-from ._inflate import inflate, plausible
 from ._types import COMPRESSIONS, NO_COMPRESSION, dtype_of
 
 __all__ = ["EdfReader", "FrameInfo", "index_frames"]
@@ -313,7 +313,7 @@ class _Content:
         # The first bytes, read already: a file of a series is then read once for its first header.
         self._head = head.data if compression is None else b""
         if compression is not None:
-            self.data = inflate(Source(path, read_head(path), strict=source.strict))
+            self.data = Source(path, read_head(path), strict=source.strict).read_bytes()
             self.size = len(self.data)
         elif keep_open and hasattr(os, "preadv"):
             self.fd = os.open(path, os.O_RDONLY)
@@ -399,7 +399,7 @@ class _Content:
                 block = self.read_at(info.data_start, info.data_size)
                 # No further than the frame's bytes, nor than what the block may hold: a bomb stops there.
                 needed = count * info.dtype.itemsize
-                limit = min(needed + 1, plausible(len(block)) + 1)
+                limit = min(needed + 1, inflated_limit(len(block)) + 1)
                 try:
                     raw = _decompress(block, info.compression or "", limit)
                 except (OSError, ValueError, zlib.error) as error:

@@ -22,11 +22,9 @@ import ctypes
 import functools
 import glob
 import io
-import lzma
 import os
 import re
 import sys
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +47,7 @@ _REFUSALS = (OSError, RuntimeError, ValueError)
 def open_hdf5(source: Source) -> h5py.File:
     """The file opened read-only, without locking; with SWMR when a SWMR writer has it open."""
     if source.compression:
-        content = _inflate(source)
+        content = source.read_bytes()  # bounded: a bz2 or xz bomb stops there
         target: Any = io.BytesIO(content)
         if len(content) <= HEAP_CHECK_LIMIT:
             check_global_heaps(content, source.path)
@@ -79,32 +77,6 @@ def open_hdf5(source: Source) -> h5py.File:
             f"the file is cut short: HDF5 expects {cut[2]} bytes, the file has {cut[1]}", source.path
         )
     raise NotThisFormat(f"h5py cannot open it: {refusal}", source.path)
-
-
-def _inflate(source: Source) -> bytes:
-    """A whole-file-compressed source decompressed, up to 256 MiB or 1032 bytes a byte (gzip's limit).
-
-    The bound of ``beamio_edf._inflate``: a bz2 or xz bomb stops there.
-    """
-    packed = os.path.getsize(source.path)
-    limit = max(256 << 20, 1032 * packed)
-    chunks: list[bytes] = []
-    total = 0
-    with source.open() as handle:
-        try:
-            while total <= limit and (chunk := handle.read(min(1 << 20, limit + 1 - total))):
-                chunks.append(chunk)
-                total += len(chunk)
-        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as error:
-            damaged = f"the {source.compression} compression is damaged ({error})"
-            raise FormatError(damaged, source.path) from None
-    if total > limit:
-        raise FormatError(
-            f"the {source.compression} content inflates beyond {limit} bytes, more than {limit // packed}"
-            f" times its {packed} bytes: a decompression bomb? Decompress it first to read it",
-            source.path,
-        )
-    return b"".join(chunks)
 
 
 def _superblock_version(head: bytes) -> int | None:
