@@ -22,6 +22,7 @@ from . import hookspecs
 from ._formats import FormatReader, FormatWriter
 from ._profiles import Profile, configured_profile
 from ._spec import FormatSpec
+from ._stdout import caught_stdout
 from .errors import PluginError, PluginWarning, ProfileError, UnsupportedOperation
 
 __all__ = ["FormatEntry", "PluginRecord", "Registry", "default_registry", "plugin_output"]
@@ -90,12 +91,12 @@ def plugin_output(plugin: str, doing: str) -> Iterator[None]:
     ``doing``. Writing is not watched: a writer pulls the data through readers and
     the caller's own arrays, so what is printed then is not the writer's alone
     (the command line sends it to stderr). Text written straight to file
-    descriptor 1 by compiled code is not caught; nor is text another thread
-    prints meanwhile kept apart.
+    descriptor 1 by compiled code is not caught; what other threads print
+    meanwhile goes where it went (:func:`caught_stdout`).
     """
     printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(printed):
+        with caught_stdout() as printed:
             yield
     finally:
         text = printed.getvalue()
