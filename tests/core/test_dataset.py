@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -180,3 +181,14 @@ def test_repr_summarises() -> None:
     assert "key='1.1'" in text
     assert "title='ascan th 0 1 2 0.1'" in text
     assert "columns=3" in text
+
+
+def test_a_dataset_lists_its_members_like_an_h5py_group() -> None:
+    import beamio
+
+    with beamio.open(Path(__file__).resolve().parents[2] / "examples" / "data" / "sample.spec") as f:
+        scan = f["/1.1"]
+        assert list(scan) == ["title", "start_time", "instrument", "measurement"]
+        assert "measurement/Detector" in scan and "nothing" not in scan and 3 not in scan
+        with pytest.raises(TypeError, match="a Dataset is indexed by a path like 'measurement/I0', not by 0"):
+            scan[0]

@@ -135,6 +135,28 @@ def test_a_directory(tmp_path: Path, spec_and_mca: Registry) -> None:
     assert str(error.value) == f"[Errno 21] Is a directory (beamio opens files): '{tmp_path}'"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_and_a_device_are_refused_not_waited_on(tmp_path: Path, spec_and_mca: Registry) -> None:
+    fifo = tmp_path / "scan.spec"
+    os.mkfifo(fifo)  # reading it would wait for a writer that never comes
+    for path, kind in [(fifo, "a FIFO"), (Path("/dev/null"), "a character device")]:
+        expected = (
+            f"[Errno 22] Is {kind}, not a file (beamio opens files: reading it could wait forever): '{path}'"
+        )
+        with pytest.raises(OSError) as error:
+            spec_and_mca.open(path)
+        assert str(error.value) == expected
+        with pytest.raises(OSError) as error:
+            beamio.detect(path)
+        assert str(error.value) == expected
+    # In a series, only files are members: the FIFO is left out, the file opens.
+    (tmp_path / "scan_0001.spec").write_text("#S 1 a\n#L x\n1\n")
+    os.rename(fifo, tmp_path / "scan_0002.spec")
+    with spec_and_mca.open(tmp_path / "scan_*.spec") as f:
+        assert list(f.paths) == [str(tmp_path / "scan_0001.spec")] and f.path == f.paths[0]
+        assert f["1.1"].columns["x"].tolist() == [1.0]
+
+
 def test_a_missing_file_and_a_dangling_link(tmp_path: Path, spec_and_mca: Registry) -> None:
     missing = tmp_path / "missing.spec"
     with pytest.raises(FileNotFoundError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import stat
@@ -44,10 +45,21 @@ def _options(profile: Profile | None, table: str, name: str, given: Mapping[str,
     return {**defaults, **given}
 
 
+#: What a path may be besides a file, in words.
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket"}  # fmt: skip
+
+
 def _check_path(path: str) -> None:
     # os.stat's own error says why: no such file, a loop of symbolic links, a folder not searchable.
-    if stat.S_ISDIR(os.stat(path).st_mode):
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
         raise IsADirectoryError(21, "Is a directory (beamio opens files)", path)
+    if not stat.S_ISREG(mode):  # reading a FIFO or a terminal waits for a writer, perhaps forever
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise OSError(
+            errno.EINVAL, f"Is {kind}, not a file (beamio opens files: reading it could wait forever)", path
+        )
 
 
 def _locate(path: str | list[str]) -> tuple[list[str], Head]:
@@ -238,6 +250,8 @@ def _read(
 ) -> File:
     if len(paths) > 1 and not entry.spec.capabilities.series:
         raise UnsupportedOperation(f"{path}: the {entry.spec.name} format does not open file series")
+    if len(paths) == 1:  # a pattern that names one file: the reader reads that file
+        path = paths[0]
     source = Source(path, head, entry.spec.name, reader.strict, paths=paths, heads=heads or {})
     if diagnostics is not None:  # a part of a mixed series: what it forgives goes to the series' log too
         diagnostics.strict = reader.strict

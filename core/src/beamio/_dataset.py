@@ -151,7 +151,21 @@ class Dataset:
 
     def __getitem__(self, path: str) -> Any:
         """The node at ``path`` below this measurement: ``ds["measurement/I0"]``."""
+        if not isinstance(path, str):
+            raise TypeError(f"a Dataset is indexed by a path like 'measurement/I0', not by {path!r}")
         return self.tree[path]
+
+    def __iter__(self) -> Iterator[str]:
+        """The names of its members in the path view (``title``, ``measurement`` …), as an h5py group's."""
+        return iter(self.tree)
+
+    def __contains__(self, path: object) -> bool:
+        """Whether ``path`` names a node below this measurement."""
+        try:
+            self[path]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
 
     def __repr__(self) -> str:
         parts = [f"key={self.key!r}"]
