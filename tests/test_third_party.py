@@ -411,6 +411,30 @@ def test_a_sniffer_that_raises_is_skipped_and_named(
         strict.open(spec_file)
 
 
+def test_a_sniffer_that_raises_on_a_later_file_of_a_series_is_skipped(
+    misbehaving: Callable[..., beamio.Registry], tmp_path: Path
+) -> None:
+    import fabio
+    import numpy as np
+
+    from beamio.errors import FormatError
+
+    image = np.arange(12, dtype=np.int32).reshape(3, 4)
+    fabio.edfimage.EdfImage(data=image, header={}).write(str(tmp_path / "f_0.edf"))
+    # A SPEC file in the series: the raising format claims it first (its #F), and raises.
+    (tmp_path / "f_1.spec").write_text(SPEC_TEXT)
+    registry = misbehaving("raising-sniffer")
+    # The sniffer's crash is skipped: SPEC answers for the file, and the error is the true one.
+    with (
+        pytest.warns(PluginWarning) as caught,
+        pytest.raises(FormatError, match="it holds no frames \\(spec\\)"),
+    ):
+        registry.open(tmp_path / "f_*")
+    assert any(f"the raising sniffer raised on {tmp_path / 'f_1.spec'}" in str(w.message) for w in caught)
+    with pytest.raises(PluginFailed, match="the raising sniffer raised on"):
+        misbehaving("raising-sniffer", strict=True).open(tmp_path / "f_*")
+
+
 def test_a_reader_that_returns_the_wrong_type_is_named(
     misbehaving: Callable[..., beamio.Registry], spec_file: Path, tmp_path: Path
 ) -> None:

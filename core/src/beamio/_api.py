@@ -15,7 +15,7 @@ import attrs
 
 from ._address import address_owner, open_address, run_reader
 from ._dataset import Dataset
-from ._detect import DetectionReport, install_hints, rank
+from ._detect import DetectionReport, ask, install_hints, rank
 from ._diagnostics import Diagnostics
 from ._distributed import Opened, stamp_origins, through_cluster
 from ._file import File
@@ -172,32 +172,11 @@ def open(
     preferred = active.preferred_formats(path) if active else []
     for entry, candidate in rank(registry.entries_in_use(), head, preferred):
         report.candidates.append(candidate)
-        try:
-            cls = registry.reader_class(entry)
-        except BeamioError as error:
-            candidate.outcome = f"reader failed to load: {error}"
-            warnings.warn(str(error), PluginWarning, stacklevel=2)
+        refused = ask(registry, entry, head)
+        if refused is not None:
+            candidate.outcome = refused
             continue
-        try:
-            with plugin_output(entry.plugin.label, f"sniffing {path}"):
-                cls.sniff(head)
-        except NotThisFormat as refusal:
-            candidate.outcome = f"refused: {refusal.message}"
-            continue
-        except Exception as error:
-            # A sniffer answers "mine or not?" for every file; one that crashes must not stop
-            # the others from answering (BEAMIO_STRICT_PLUGINS makes it an error, for its author).
-            what = f"{type(error).__name__}: {error}"
-            said = f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {path}: {what}"
-            if registry.strict:
-                raise PluginFailed(said) from error
-            candidate.outcome = f"sniffer raised {what}"
-            warnings.warn(
-                f"beamio skipped {said}. To go without it, {entry.plugin.remedy}.",
-                PluginWarning,
-                stacklevel=2,
-            )
-            continue
+        cls = registry.reader_class(entry)
         heads: dict[str, Head] = {}
         mixed = formats_of(
             registry, paths, entry, active.preferred_formats if active else lambda _: [], heads

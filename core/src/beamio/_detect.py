@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from ._known import KNOWN_FORMATS
+from ._registry import plugin_output
 from ._source import Head
+from .errors import BeamioError, NotThisFormat, PluginFailed, PluginWarning
 
 if TYPE_CHECKING:
-    from ._registry import FormatEntry, PluginRecord
+    from ._registry import FormatEntry, PluginRecord, Registry
 
-__all__ = ["Candidate", "DetectionReport", "rank"]
+__all__ = ["Candidate", "DetectionReport", "ask", "rank"]
 
 
 @attrs.define
@@ -59,6 +62,36 @@ class DetectionReport:
         if self.chosen:
             lines.append(f"  chosen: {self.chosen}")
         return "\n".join(lines)
+
+
+def ask(registry: Registry, entry: FormatEntry, head: Head) -> str | None:
+    """Ask ``entry``'s sniffer about the file of ``head``: None when it takes it, else why not.
+
+    A sniffer answers "mine or not?" for every file: one whose reader fails to load,
+    or that raises, must not keep the others from answering. It is skipped with a
+    PluginWarning naming its distribution (``BEAMIO_STRICT_PLUGINS=1``: a sniffer
+    that raises is an error, for its author).
+    """
+    try:
+        cls = registry.reader_class(entry)
+    except BeamioError as error:
+        warnings.warn(str(error), PluginWarning, stacklevel=3)
+        return f"reader failed to load: {error}"
+    try:
+        with plugin_output(entry.plugin.label, f"sniffing {head.path}"):
+            cls.sniff(head)
+    except NotThisFormat as refusal:
+        return f"refused: {refusal.message}"
+    except Exception as error:
+        what = f"{type(error).__name__}: {error}"
+        said = f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {head.path}: {what}"
+        if registry.strict:
+            raise PluginFailed(said) from error
+        warnings.warn(
+            f"beamio skipped {said}. To go without it, {entry.plugin.remedy}.", PluginWarning, stacklevel=3
+        )
+        return f"sniffer raised {what}"
+    return None
 
 
 def rank(

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._dataset import Dataset
-from ._detect import rank
+from ._detect import ask, rank
 from ._diagnostics import Diagnostics
 from ._file import File
 from ._frames import Frame, FrameStack
 from ._guard import Guard
 from ._source import Head, read_head
-from .errors import BeamioError, FormatError, NoFormatMatched, NotThisFormat, PluginFailed
+from .errors import FormatError, NoFormatMatched
 
 if TYPE_CHECKING:
     from ._registry import FormatEntry, Registry
@@ -37,19 +37,8 @@ ReadFiles = Callable[["FormatEntry", list[str], Diagnostics], File]
 
 
 def _accepts(registry: Registry, entry: FormatEntry, head: Head) -> bool:
-    """Whether ``entry``'s sniffer takes the file of ``head``."""
-    try:
-        registry.reader_class(entry).sniff(head)
-    except NotThisFormat:
-        return False
-    except BeamioError:
-        return False  # a reader that fails to load reads nothing; open() warned of it
-    except Exception as error:
-        raise PluginFailed(
-            f"{entry.plugin.label}: the {entry.spec.name} sniffer raised on {head.path}:"
-            f" {type(error).__name__}: {error}"
-        ) from error
-    return True
+    """Whether ``entry``'s sniffer takes the file of ``head`` (one that raises is skipped, said)."""
+    return ask(registry, entry, head) is None
 
 
 def _format_of(registry: Registry, path: str, preferred: Sequence[str], first: FormatEntry) -> FormatEntry:
