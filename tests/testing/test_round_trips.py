@@ -85,17 +85,6 @@ def entries_with_headers(file: File) -> bool:
     return all(ds.header.entries for ds in file.datasets)
 
 
-def numeric_lattice(file: File) -> bool:
-    """Whether the #G1 and #G3 lines are numbers (beamio-nexus fails on others)."""
-    for ds in file.datasets:
-        for key in ("G1", "G3"):
-            try:
-                ds.header.get_floats(key, None)
-            except beamio.FormatError:
-                return False
-    return True
-
-
 def one_point(spectrum: beamio.Spectrum) -> beamio.Spectrum:
     """A spectrum of one point as a one-spectrum file gives it back: its counts and times 1-D."""
     counts = np.asarray(spectrum.counts)
@@ -170,7 +159,7 @@ def through_nexus(folder: Path, file: File, fmt: str, **options: Any) -> None:
 
 
 @PROPERTY
-@given(file=strategies.files("spec").filter(numeric_lattice))
+@given(file=strategies.files("spec"))
 def test_spec_to_nexus_to_spec(tmp_path: Path, file: File) -> None:
     folder = fresh(tmp_path)
     through_nexus(folder, file, "spec")
@@ -188,7 +177,7 @@ def test_edf_to_nexus_to_edf(tmp_path: Path, file: File) -> None:
 @given(data=st.data())
 def test_mca_to_nexus_to_mca(tmp_path: Path, variant: str, data: st.DataObject) -> None:
     folder = fresh(tmp_path)
-    strategy = strategies.files("mca", variant=variant).filter(entries_with_headers).filter(numeric_lattice)
+    strategy = strategies.files("mca", variant=variant).filter(entries_with_headers)
     through_nexus(folder, data.draw(strategy, label="file"), "mca", variant=variant)
 
 
@@ -343,10 +332,10 @@ def test_text_holding_a_nul_is_written(tmp_path: Path) -> None:
         assert again[0].header["C"] == "a\x00b"
 
 
-@pytest.mark.xfail(strict=True, reason="beamio-nexus fails on a SPEC #G1 line that is not numbers")
 def test_a_lattice_line_of_words_is_kept(tmp_path: Path) -> None:
     with _nexus_round_trip(tmp_path, Dataset("1.1", "t", {"G1": "not measured"})) as again:
         assert again[0].header["G1"] == "not measured"
+        assert "unit_cell" not in again[0].sample
 
 
 @pytest.mark.xfail(strict=True, reason="beamio-nexus writes no empty start time")

@@ -126,6 +126,24 @@ def test_spec_g_lines_give_the_sample_unit_cell_and_ub_matrix(tmp_path: Path) ->
         np.testing.assert_array_equal(sample["ub_matrix"][()], [[1, 0, 0], [0, 1, 0], [0, 0, 1.5]])
 
 
+@pytest.mark.parametrize(
+    ("g1", "g3"),
+    [
+        ("not measured", "1 0 0 0 1 0 0 0 1.5"),
+        ("5.43 5.43", "1 0 0 0 1 0 0 0 1.5"),
+        ("5.43 5.43 5.43 90 90 90", "?"),
+    ],
+)
+def test_a_g_line_that_is_not_enough_numbers_stays_text_and_makes_no_sample_value(
+    tmp_path: Path, g1: str, g3: str
+) -> None:
+    path = _written(tmp_path, Dataset("1.1", "hklscan", Header([("G1", g1), ("G3", g3)])))
+    with h5py.File(path) as h5:
+        sample = h5["_1_1/sample"]
+        assert ("unit_cell" in sample, "ub_matrix" in sample) == (g1.endswith("90"), g3.endswith("1.5"))
+        assert [v.decode() for v in h5["_1_1/header/values"][()]] == [g1, g3]
+
+
 # -- names, scalars, types -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "taken", "expected"),

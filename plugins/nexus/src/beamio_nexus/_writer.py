@@ -12,7 +12,7 @@
           <image>          NXdetector: data (@interpretation="image"), header/<key> per frame
           mca_0 …          NXdetector: data (@interpretation="spectrum"), channels, calibration, times
         measurement        NXcollection: every counter; links to detector data, <name>_info links
-        sample             NXsample (unit_cell and ub_matrix from SPEC #G1 / #G3)
+        sample             NXsample (unit_cell and ub_matrix from SPEC #G1 / #G3 lines of numbers)
         plot               NXdata @signal @axes (a scan: first column against the last)
 
 Names that are not valid NeXus names are mapped (:func:`nexus_name`), the original
@@ -37,7 +37,7 @@ import numpy as np
 
 import beamio
 from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spectrum, Target
-from beamio.errors import TargetExistsError, UnsupportedOperation
+from beamio.errors import FormatError, TargetExistsError, UnsupportedOperation
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
 from ._link import LINK_MODES, Linker
@@ -316,9 +316,7 @@ class _Entry:
 
     def _sample(self) -> None:
         sample = dict(self.ds.sample)
-        header = self.ds.header
-        cell = header.get_floats("G1") if "G1" in header else []
-        ub = header.get_floats("G3") if "G3" in header else []
+        cell, ub = _numbers(self.ds.header, "G1"), _numbers(self.ds.header, "G3")
         if len(cell) >= 6 and "unit_cell" not in sample:
             sample["unit_cell"] = np.array(cell[:6])
         if len(ub) >= 9 and "ub_matrix" not in sample:
@@ -372,6 +370,18 @@ class _Entry:
         """Where a path-view path (``/1.1/measurement/det``) was written, when it is measured data."""
         last = view_path.rstrip("/").rsplit("/", 1)[-1]
         return self.measured.get(last)
+
+
+def _numbers(header: Header, key: str) -> list[float]:
+    """The numbers of a SPEC lattice line (#G1, #G3); none where it is absent or not numbers.
+
+    A line of words ("not measured") stays in the header as it is; it only makes no
+    ``unit_cell`` or ``ub_matrix``.
+    """
+    try:
+        return list(header.get_floats(key, []))
+    except FormatError:
+        return []
 
 
 def _chunks_of(dataset: h5py.Dataset, source: Any) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
