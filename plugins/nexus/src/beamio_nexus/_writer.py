@@ -209,7 +209,7 @@ class _Entry:
         group.dataset("title", ds.title)
         for name in ("start_time", "end_time"):
             value = getattr(ds, name)
-            if value:
+            if value is not None:  # an empty time too: it comes back as it was, not as None
                 group.dataset(name, value)
         if ds.header.entries:
             write_header(group, "header", ds.header)
@@ -261,7 +261,7 @@ class _Entry:
             value = getattr(spectrum, time)
             if value is not None:
                 detector.dataset(time, value)
-        if spectrum.start_time:
+        if spectrum.start_time is not None:
             detector.dataset("start_time", spectrum.start_time)
         if spectrum.rois:
             rois = detector.group("roi", "NXcollection")
