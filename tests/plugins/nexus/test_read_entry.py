@@ -148,3 +148,13 @@ def test_a_virtual_dataset_over_a_dangling_link_of_its_own_file_is_reported(corp
     assert "/entry/data/data: virtual dataset whose sources are missing (/entry/data/data_000001): HDF5" in (
         " ".join(messages)
     )
+
+
+def test_an_entry_beamio_wrote_without_header_reads_as_before(tmp_path: Path) -> None:
+    """Earlier writers wrote no ``header`` for a Dataset without one: the entry's attributes stand in."""
+    path = beamio.write(beamio.File("<memory>", [beamio.Dataset("1.1", "t")]), tmp_path / "old.h5")
+    with h5py.File(path, "a") as f:
+        assert list(f["_1_1/header/keys"]) == []
+        del f["_1_1/header"]
+    with beamio.open(path) as f:
+        assert dict(f["1.1"].header) == {"original_name": "1.1", "NX_class": "NXentry"}

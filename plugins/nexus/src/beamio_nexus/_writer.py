@@ -6,7 +6,7 @@
       file_header          NXcollection: the source file's header, entry by entry
       <entry>              NXentry @default="plot"
         title, start_time, end_time          scalar strings
-        header             NXcollection: the Dataset's header (keys, values, raw lines, rows)
+        header             NXcollection: the Dataset's header (keys, values, raw lines, rows), even empty
         instrument         NXinstrument
           positioners      NXcollection: one dataset per motor
           <image>          NXdetector: data (@interpretation="image"), header/<key> per frame
@@ -211,8 +211,8 @@ class _Entry:
             value = getattr(ds, name)
             if value is not None:  # an empty time too: it comes back as it was, not as None
                 group.dataset(name, value)
-        if ds.header.entries:
-            write_header(group, "header", ds.header)
+        # Even empty: an entry without ``header`` reads as another program's, its attributes as header.
+        write_header(group, "header", ds.header)
         instrument = group.group("instrument", "NXinstrument")
         positioners = instrument.group("positioners", "NXcollection")
         for name, value in ds.positioners.items():
