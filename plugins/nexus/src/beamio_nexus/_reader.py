@@ -83,8 +83,9 @@ class _State:
         self.tree = Tree(h5, source.guard, source.diagnostics, source.path)
         found = self.tree.root()
         self.places = _entries(found, source.diagnostics)
-        subentries = [key for key, _ in self.places if "/" in key]
-        # A key "entry/subentry" would hide the subentry's own tree in the path view: list it there.
+        # A subentry's key "entry/sub" would hide its own tree in the path view: list that tree there.
+        # Only a subentry's: a key that holds "/" of its own ("a/b", entry /a_b) names no path.
+        subentries = [key for key, path in self.places if key == path[1:] and "/" in key]
         self.root = self.tree.root(subentries) if subentries else found
         self._logs: dict[str, Diagnostics] = {}
 
