@@ -161,6 +161,12 @@ def test_names_are_made_valid_and_unique(name: str, taken: tuple[str, ...], expe
     assert nexus_name(name, taken) == expected
 
 
+def test_keys_of_one_nexus_name_are_entries_of_their_own(tmp_path: Path) -> None:
+    path = _written(tmp_path, beamio.File("<memory>", [Dataset("a b", "t"), Dataset("a_b", "u")]))
+    with h5py.File(path) as h5:
+        assert [(name, h5[name].attrs["original_name"]) for name in h5] == [("a_b", "a b"), ("a_b_2", "a_b")]
+
+
 def test_the_hdf5_exercise_scalars_strings_and_a_float32_stack(tmp_path: Path) -> None:
     # The exercise of ESRF's HDF5 notes: true scalars of their own type, a scalar title, a big stack.
     stack = np.arange(100 * 512 * 1024, dtype=np.float32).reshape(100, 512, 1024)

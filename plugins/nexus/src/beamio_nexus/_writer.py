@@ -39,7 +39,7 @@ import beamio
 from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spectrum, Target
 from beamio.errors import FormatError, TargetExistsError, UnsupportedOperation
 
-from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, nexus_name, slabs
+from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, slabs
 from ._link import LINK_MODES, Linker
 from ._write_tree import Group, set_attr
 
@@ -112,7 +112,7 @@ class NexusWriter(FormatWriter):
             entries = Group.of(parent)
             for i in range(len(file)):  # one Dataset at a time: a file's scans are not all held
                 ds = file[i]
-                name = self._entry_name(parent, ds.key)
+                name = self._entry_name(parent, entries, ds.key)
                 entry = _Entry(self, entries.group(name), ds, compression, linker)
                 if name != ds.key:
                     entry.group.attr("original_name", ds.key)
@@ -122,9 +122,14 @@ class NexusWriter(FormatWriter):
         if linker is not None:
             target.notes.extend(linker.report())
 
-    def _entry_name(self, parent: h5py.Group, key: str) -> str:
-        """The entry's name: its key made valid; an existing entry of that name replaced only if asked."""
-        name = nexus_name(key)
+    def _entry_name(self, parent: h5py.Group, entries: Group, key: str) -> str:
+        """The entry's name: its key made valid; an existing entry of that name replaced only if asked.
+
+        Two keys of one valid name ("a b", "a_b") are two entries (``a_b``, ``a_b_2``): the
+        names of this write are unique among themselves; only an entry the file held
+        before is replaced.
+        """
+        name = entries.valid_name(key)
         if name in parent:
             if not self.settings["replace_entries"]:
                 raise TargetExistsError(

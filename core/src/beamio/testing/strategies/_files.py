@@ -11,7 +11,7 @@ from ..._file import File
 from ..._header import Header, HeaderEntry
 from ._edf import edf_datasets
 from ._mca import mca_datasets
-from ._nexus import entry_keys, entry_name, model_headers, nexus_datasets
+from ._nexus import entry_keys, model_headers, nexus_datasets
 from ._spec import header_line, scan_datasets
 
 __all__ = ["files"]
@@ -63,7 +63,7 @@ def _edf_file(draw: st.DrawFn, max_datasets: int) -> File:
 
 @st.composite
 def _nexus_file(draw: st.DrawFn, max_datasets: int) -> File:
-    keys = draw(st.lists(entry_keys, min_size=1, max_size=max_datasets, unique_by=entry_name))
+    keys = draw(st.lists(entry_keys, min_size=1, max_size=max_datasets, unique=True))
     datasets = [draw(nexus_datasets(key)) for key in keys]
     return File("<hypothesis>", datasets, header=draw(model_headers()), format="nexus")
 
