@@ -185,6 +185,8 @@ def _stored_header(draw: st.DrawFn, group: h5py.Group, name: str, *, per_frame: 
     if per_frame and draw(st.booleans()):  # one dataset per key, a value per frame, and their order
         for key in draw(st.lists(_members, max_size=3)):
             _put(header, key, draw(_values), attribute=False)
+            if key in header and draw(st.booleans()):
+                _put(header[key], "json", draw(_values), attribute=True)
         if draw(st.booleans()):
             _put(header, "order", draw(st.just(json.dumps([[0, 1], [1]])) | _values), attribute=False)
         return

@@ -158,3 +158,13 @@ def test_an_entry_beamio_wrote_without_header_reads_as_before(tmp_path: Path) ->
         del f["_1_1/header"]
     with beamio.open(path) as f:
         assert dict(f["1.1"].header) == {"original_name": "1.1", "NX_class": "NXentry"}
+
+
+def test_frame_header_values_beamio_wrote_without_at_json_read_as_text(tmp_path: Path) -> None:
+    """Earlier writers wrote a frame's values that are not text as JSON without saying so: text they stay."""
+    stack = beamio.FrameStack.from_array(np.zeros((1, 2, 2)), [beamio.Header([("count", 5)])])
+    path = beamio.write(beamio.Dataset("1.1", frames=stack), tmp_path / "old.h5")
+    with h5py.File(path, "a") as f:
+        del f["_1_1/instrument/image/header/count"].attrs["json"]
+    with beamio.open(path) as f:
+        assert f["1.1"].frames.frame(0).header["count"] == "5"

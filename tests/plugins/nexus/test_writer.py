@@ -418,6 +418,18 @@ def test_edf_frames_keep_their_headers_key_by_key(tmp_path: Path) -> None:
         assert h5["_1_1/plot"].attrs["signal"] == "pilatus"
 
 
+def test_frame_header_values_that_are_not_text_are_json_listed_in_at_json(tmp_path: Path) -> None:
+    headers = [Header([("count", 5), ("gain", "low")]), Header([("count", "?")]), Header([("count", [1, 2])])]
+    stack = FrameStack.from_array(np.zeros((3, 2, 2), np.uint16), headers)
+    path = _written(tmp_path, Dataset("1.1", frames=stack))
+    with h5py.File(path) as h5:
+        header = h5["_1_1/instrument/image/header"]
+        assert [v.decode() for v in header["count"][()]] == ["5", "?", "[1, 2]"]
+        assert header["count"].attrs["json"].tolist() == [0, 2]
+        assert [v.decode() for v in header["gain"][()]] == ["low", "", ""]
+        assert "json" not in header["gain"].attrs
+
+
 def test_a_spectrum_alone_is_plotted_against_its_energy(tmp_path: Path) -> None:
     counts = np.array([0, 5, 40, 12, 3, 0], dtype=np.int64)
     spectrum = Spectrum(

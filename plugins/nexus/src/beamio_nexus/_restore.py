@@ -44,6 +44,24 @@ def _texts(node: Any) -> list[str]:
     return [v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v) for v in values.tolist()]
 
 
+def _json_decoded(texts: list[str], positions: Any, what: str) -> list[Any]:
+    """``texts`` with those at ``positions`` (an ``@json`` attribute, or None) decoded from JSON."""
+    values: list[Any] = list(texts)
+    for i in _integers(positions, f"{what}@json") if positions is not None else ():
+        if not 0 <= i < len(texts):
+            raise _NotStored(f"{what}@json lists {i}, of {len(texts)} values")
+        try:
+            values[i] = json.loads(texts[i])
+        except ValueError as error:
+            raise _NotStored(f"{what}[{i}] is not JSON ({error})") from None
+    return values
+
+
+def _values(node: Array) -> list[Any]:
+    """The values of a dataset of text the writer made: text, and what ``@json`` lists decoded."""
+    return _json_decoded(_texts(node), node.attrs.get("json"), node.name)
+
+
 def _integers(values: Any, what: str) -> list[int]:
     """``values`` (a node, an attribute) as a list of integers; _NotStored naming ``what`` otherwise."""
     array = np.asarray(values[...] if isinstance(values, Array) else values)
@@ -87,18 +105,11 @@ def _stored_header(node: Group, origin: str) -> Header:
     counts = [len(part) for part in (keys, values, raw, rows, has_raw)]
     if len(set(counts)) > 1:
         raise _NotStored(f"keys, values, raw, rows and has_raw hold {', '.join(map(str, counts))} entries")
-    encoded = set(_integers(node.attrs.get("json", np.zeros(0, np.int64)), "@json"))
-    entries = []
-    for i, key in enumerate(keys):
-        value: Any = values[i]
-        if i in encoded:
-            try:
-                value = json.loads(values[i])
-            except ValueError as error:
-                raise _NotStored(f"value {i} is not JSON ({error})") from None
-        entries.append(
-            HeaderEntry(key, value, raw[i] if has_raw[i] else None, None if rows[i] < 0 else rows[i])
-        )
+    decoded = _json_decoded(values, node.attrs.get("json"), "values")  # the group's: the first files'
+    entries = [
+        HeaderEntry(key, decoded[i], raw[i] if has_raw[i] else None, None if rows[i] < 0 else rows[i])
+        for i, key in enumerate(keys)
+    ]
     return Header(entries, origin=origin)
 
 
@@ -115,7 +126,7 @@ def frame_headers(
     if not columns:
         return None
     try:
-        values = [_texts(a) for _, a in columns]
+        values = [_values(a) for _, a in columns]
         absent = [set(_integers(a.attrs.get("absent", np.zeros(0, np.int64)), "@absent")) for _, a in columns]
         orders = _orders(node, count, len(columns))
     except _NotStored as why:

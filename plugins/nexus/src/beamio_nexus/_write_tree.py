@@ -17,6 +17,7 @@ header, where h5py makes a separate contiguous block.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +27,7 @@ from h5py import h5a, h5d, h5g, h5p, h5s, h5t
 
 from ._layout import nexus_name
 
-__all__ = ["COMPACT_BYTES", "Group", "set_attr"]
+__all__ = ["COMPACT_BYTES", "Group", "json_texts", "set_attr"]
 
 #: A dataset of at most this many bytes is compact (HDF5 allows 64 KiB in an object header):
 #: a motor, a column of a few hundred points, a header's lines.
@@ -85,6 +86,28 @@ def _typed(value: Any) -> tuple[np.ndarray, Any, Any]:
     # a dtype with metadata (an h5py enum) equals its plain dtype: not from the cache
     tid = _type(array.dtype) if array.dtype.metadata is None else h5t.py_create(array.dtype, logical=True)
     return array, tid, tid
+
+
+def json_texts(values: Iterable[Any]) -> tuple[list[str], list[int]]:
+    """Values as HDF5 text, and the positions of those written as JSON: every value that is not text."""
+    texts: list[str] = []
+    encoded: list[int] = []
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            texts.append(value)
+        else:
+            texts.append(json.dumps(_plain(value)))
+            encoded.append(i)
+    return texts, encoded
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it (numpy scalars and arrays as Python values)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def set_attr(obj: Any, name: str, value: Any) -> None:
@@ -158,9 +181,16 @@ class Group:
             set_attr(created, "original_name", original)
         return created
 
-    def texts(self, name: str, values: Iterable[str]) -> Any:
-        """A new 1-D dataset of UTF-8 strings."""
-        return self.dataset(name, np.array(list(values), dtype=object))
+    def texts(self, name: str, values: Iterable[Any], original: str | None = None) -> Any:
+        """A new 1-D dataset of UTF-8 strings: text as it is, other values as JSON, listed in ``@json``.
+
+        Returns the dataset's HDF5 id, for more attributes.
+        """
+        texts, encoded = json_texts(values)
+        created = self.dataset(name, np.array(texts, dtype=object), original)
+        if encoded:
+            set_attr(created, "json", np.array(encoded, np.int64))
+        return created
 
     def link(self, name: str, target: str) -> None:
         """A soft link ``name`` to the absolute path ``target``."""

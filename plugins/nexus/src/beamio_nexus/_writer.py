@@ -18,6 +18,13 @@
 Names that are not valid NeXus names are mapped (:func:`nexus_name`), the original
 kept in ``@original_name``. Stacks are written in blocks of whole chunks, read one
 block at a time from the source, so memory stays bounded.
+
+What NeXus has no place for is kept in plain HDF5 for the way back (``_restore.py``
+reads it): a header as four parallel datasets (:func:`write_header`); a frame's
+header as one dataset of text per key, a value per frame (``@absent``, ``@occurrence``,
+``order``: :func:`_frame_headers`). A value that is not text is written as JSON,
+and ``@json`` lists which: on a header's group, the entries of ``values``; on any
+other dataset of text, its own elements.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from beamio.errors import FormatError, TargetExistsError, UnsupportedOperation
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, slabs
 from ._link import LINK_MODES, Linker
-from ._write_tree import Group, set_attr
+from ._write_tree import Group, json_texts, set_attr
 
 __all__ = ["NexusWriter", "write_header"]
 
@@ -168,28 +175,18 @@ def write_header(parent: Group, name: str, header: Header) -> Group:
     """
     group = parent.group(name, "NXcollection")
     entries = header.entries
-    values = [e.value if isinstance(e.value, str) else json.dumps(_plain(e.value)) for e in entries]
+    values, encoded = json_texts(e.value for e in entries)
     group.texts("keys", [e.key for e in entries])
     group.texts("values", values)
     group.texts("raw", [e.raw or "" for e in entries])
     group.dataset("rows", np.array([-1 if e.row is None else e.row for e in entries], np.int64))
     if any(e.raw is None for e in entries):  # else every entry has its source text
         group.dataset("has_raw", np.array([e.raw is not None for e in entries], np.bool_))
-    encoded = [i for i, e in enumerate(entries) if not isinstance(e.value, str)]
-    if encoded:
+    if encoded:  # on the group, not on ``values``: where the first files put it
         group.attr("json", np.array(encoded, np.int64))
     if header.origin:
         group.attr("origin", header.origin)
     return group
-
-
-def _plain(value: Any) -> Any:
-    """A header value as JSON can hold it (numpy scalars and arrays as Python values)."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 class _Entry:
@@ -470,15 +467,20 @@ def _mapping(parent: Group, name: str, values: Any, nx_class: str = "NXcollectio
         _mapping(group, str(key), value)
 
 
+#: A frame without the key: its place in the key's dataset holds "" and is listed in ``@absent``.
+_ABSENT = object()
+
+
 def _frame_headers(detector: Group, headers: list[Header]) -> None:
     """Per-frame headers, one dataset per key (a value per frame; ``@absent`` lists frames without it).
 
+    Values that are not text are JSON, ``@json`` listing the frames that hold one.
     A key repeated within a frame is stored as its own dataset (``key_2``…) with
-    ``@original_name`` and ``@occurrence``; ``@order`` on the group gives each
+    ``@original_name`` and ``@occurrence``; ``order`` in the group gives each
     frame's keys in its own order, so every frame's header comes back as it was.
     """
     group = detector.group("header", "NXcollection")
-    columns: dict[tuple[str, int], list[str | None]] = {}
+    columns: dict[tuple[str, int], list[Any]] = {}
     orders: list[list[int]] = []
     slots: dict[tuple[str, int], int] = {}
     for i, header in enumerate(headers):
@@ -489,19 +491,17 @@ def _frame_headers(detector: Group, headers: list[Header]) -> None:
             seen[entry.key] = occurrence + 1
             slot = (entry.key, occurrence)
             if slot not in columns:
-                columns[slot] = [None] * len(headers)
+                columns[slot] = [_ABSENT] * len(headers)
                 slots[slot] = len(slots)
-            columns[slot][i] = (
-                entry.value if isinstance(entry.value, str) else json.dumps(_plain(entry.value))
-            )
+            columns[slot][i] = entry.value
             order.append(slots[slot])
         orders.append(order)
     for (key, occurrence), values in columns.items():
         name = group.valid_name(key if occurrence == 0 else f"{key}_{occurrence + 1}")
-        dataset = group.dataset(name, np.array([v or "" for v in values], dtype=object), original=key)
+        dataset = group.texts(name, ["" if v is _ABSENT else v for v in values], original=key)
         if occurrence:
             set_attr(dataset, "occurrence", occurrence)
-        absent = [i for i, v in enumerate(values) if v is None]
+        absent = [i for i, v in enumerate(values) if v is _ABSENT]
         if absent:
             set_attr(dataset, "absent", np.array(absent, np.int64))
     if any(order != sorted(order) for order in orders):  # else: each frame's keys in storage order
