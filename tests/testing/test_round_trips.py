@@ -9,8 +9,9 @@ round trip gives the same file back); the CBF writer keeps the frame's values (i
 type too, unless it says why not). The last properties give every writer anything the
 model holds: what it does not warn about must come back.
 
-Known failures of beamio-nexus, kept out of the properties until they are fixed, are
-the ``xfail`` tests at the end.
+The tests at the end pin what the NeXus properties once missed: an entry without
+header, keys holding "/" or of one NeXus name, frame header values that are not
+text, text holding NUL, a #G1 line of words, empty start times.
 """
 
 from __future__ import annotations
@@ -287,7 +288,7 @@ def test_mca_writers_say_what_they_leave_out(tmp_path: Path, variant: str, data:
         assert differences(expected, back, check_headers=False) == []
 
 
-# -- known failures of beamio-nexus ----------------------------------------------------------------
+# -- what beamio-nexus once got wrong --------------------------------------------------------------
 def _nexus_round_trip(tmp_path: Path, ds: Dataset, *others: Dataset) -> File:
     beamio.write(File("<memory>", [ds, *others]), tmp_path / "x.h5")
     return beamio.open(tmp_path / "x.h5")
@@ -328,10 +329,42 @@ def test_frame_header_values_keep_their_type(tmp_path: Path) -> None:
         ]
 
 
-@pytest.mark.xfail(strict=True, reason="beamio-nexus cannot write text holding a NUL character")
 def test_text_holding_a_nul_is_written(tmp_path: Path) -> None:
     with _nexus_round_trip(tmp_path, Dataset("1.1", "t", {"C": "a\x00b"})) as again:
         assert again[0].header["C"] == "a\x00b"
+
+
+def test_text_holding_a_nul_comes_back_wherever_the_model_holds_text(tmp_path: Path) -> None:
+    nul = "a\x00b"
+    header = beamio.Header(
+        [beamio.HeaderEntry(f"K{nul}", nul, f"#K {nul}", 1), ("L", [nul, 1]), (nul, "\x00")]
+    )
+    frames = beamio.FrameStack.from_array(
+        np.zeros((2, 2, 2)), [header, beamio.Header([(nul, nul)])], name=nul
+    )
+    spectrum = beamio.Spectrum(np.arange(3), start_time=nul, rois=[beamio.Roi(nul, 0, 1)], header=header)
+    ds = Dataset(
+        f"1.1{nul}",
+        nul,
+        header,
+        columns={nul: np.arange(2.0)},
+        positioners={nul: 1.0},
+        frames=frames,
+        spectra={nul: spectrum},
+        start_time=nul,
+        end_time="\x00",
+    )
+    file = File("<memory>", [ds], header=header)
+    path = written(tmp_path, file, "a.h5", "nexus")
+    with beamio.open(path) as again:
+        assert_equal(file, again)
+        assert (again[0].start_time, again[0].end_time, again[0].spectra[nul].start_time) == (
+            nul,
+            "\x00",
+            nul,
+        )
+        assert [again[0].header.entries, again.header.entries] == [header.entries, header.entries]
+        assert again[0].spectra[nul].rois == spectrum.rois and again[0].frames.name == nul
 
 
 def test_a_lattice_line_of_words_is_kept(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def _walk(node: Any, depth: int) -> None:
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 _scalars = (
     _text
+    | st.sampled_from(['"a\\u0000b"', "[0]", '"', "null"])  # JSON, as beamio writes what HDF5 cannot hold
     | st.binary(max_size=12)
     | st.integers(-(2**63), 2**63 - 1)
     | st.floats(allow_nan=True, allow_infinity=True)
@@ -115,6 +116,10 @@ def lying_nexus(draw: st.DrawFn, path: Path) -> Path:
         for name in ("title", "start_time", "end_time", "definition"):
             if draw(st.booleans()):
                 _put(entry, name, draw(_values), attribute=False)
+                if name in entry and draw(st.booleans()):  # beamio's JSON for text holding NUL
+                    _put(entry[name], "json", draw(_values), attribute=True)
+        if draw(st.booleans()):
+            _put(entry, "original_name_json", draw(_values), attribute=True)
         plot = entry.create_group(draw(st.sampled_from(["plot", "data", "entry"])))
         _put(plot, "NX_class", draw(st.just("NXdata") | _values), attribute=True)
         for key in ("signal", "axes", "title", "interpretation", "x_indices", "y_indices", "default"):
@@ -129,6 +134,8 @@ def lying_nexus(draw: st.DrawFn, path: Path) -> Path:
         measurement = entry.create_group("measurement")
         for name in draw(st.lists(_members, max_size=3)):
             _put(measurement, name, draw(_values), attribute=False)
+            if name in measurement and draw(st.booleans()):
+                _put(measurement[name], "original_name_json", draw(_values), attribute=True)
             if draw(st.booleans()):
                 info = (
                     measurement.require_group(f"{name}_info") if f"{name}_info" not in measurement else None

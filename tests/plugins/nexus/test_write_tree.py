@@ -95,6 +95,24 @@ def test_an_attribute_is_what_attrs_writes(tmp_path: Path, kind: str) -> None:
         _equal_objects(h5py.h5a.open(h5.id, b"ours"), h5py.h5a.open(h5.id, b"theirs"))
 
 
+def test_text_hdf5_strings_cannot_hold_is_json_and_said_so(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "t.h5", "w") as h5:
+        root = Group.of(h5)
+        root.dataset("scalar", "a\x00b", original="n\x00")
+        root.dataset("array", np.array([["a", "b\x00c"], ["\x00d", "c"]]))  # numpy ends text at a last NUL
+        root.texts("mixed", ["a", 5, None, [1, "\x00"], b"bytes"])
+        root.dataset("plain", np.array(["a", "b"]))
+        set_attr(h5.id, "note", "x\x00")
+        assert (h5["scalar"][()], h5["scalar"].attrs["json"].tolist()) == (b'"a\\u0000b"', [0])
+        assert dict(h5["scalar"].attrs)["original_name_json"] == '"n\\u0000"'
+        assert h5["array"][()].tolist() == [[b"a", b'"b\\u0000c"'], [b'"\\u0000d"', b"c"]]
+        assert h5["array"].attrs["json"].tolist() == [1, 2]
+        assert h5["mixed"][()].tolist() == [b"a", b"5", b"null", b'[1, "\\u0000"]', b"bytes"]
+        assert h5["mixed"].attrs["json"].tolist() == [1, 2, 3]
+        assert "json" not in h5["plain"].attrs
+        assert dict(h5.attrs) == {"note_json": '"x\\u0000"'}
+
+
 def test_a_group_keeps_the_order_of_its_members_and_their_names(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "t.h5", "w", track_order=True) as h5:
         root = Group.of(h5)

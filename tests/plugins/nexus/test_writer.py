@@ -167,6 +167,23 @@ def test_keys_of_one_nexus_name_are_entries_of_their_own(tmp_path: Path) -> None
         assert [(name, h5[name].attrs["original_name"]) for name in h5] == [("a_b", "a b"), ("a_b_2", "a_b")]
 
 
+def test_text_holding_a_nul_is_written_as_json_where_hdf5_strings_end_at_it(tmp_path: Path) -> None:
+    nul = "a\x00b"
+    ds = Dataset(nul, nul, Header([(nul, nul)]), columns={"x": np.arange(3.0), nul: np.arange(3.0)})
+    path = _written(tmp_path, ds)
+    with h5py.File(path) as h5:
+        entry = h5["a_b"]
+        assert dict(entry.attrs)["original_name_json"] == '"a\\u0000b"' and "original_name" not in entry.attrs
+        assert entry["title"][()].decode() == '"a\\u0000b"' and entry["title"].attrs["json"].tolist() == [0]
+        assert [k.decode() for k in entry["header/keys"][()]] == ['"a\\u0000b"']
+        assert entry["header/keys"].attrs["json"].tolist() == [0] and entry["header"].attrs[
+            "json"
+        ].tolist() == [0]
+        assert entry["measurement/a_b"].attrs["original_name_json"] == '"a\\u0000b"'
+        assert entry["plot"].attrs["title_json"] == '"a\\u0000b"' and "title" not in entry["plot"].attrs
+        assert nxdata.is_valid_nxdata(entry["plot"])
+
+
 def test_the_hdf5_exercise_scalars_strings_and_a_float32_stack(tmp_path: Path) -> None:
     # The exercise of ESRF's HDF5 notes: true scalars of their own type, a scalar title, a big stack.
     stack = np.arange(100 * 512 * 1024, dtype=np.float32).reshape(100, 512, 1024)

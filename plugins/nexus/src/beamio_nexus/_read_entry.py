@@ -16,7 +16,7 @@ from beamio import Array, Dataset, Diagnostics, FrameStack, Group, Guard, Header
 
 from ._read_plot import default_plot
 from ._read_tree import nx_class, scalar_text, text
-from ._restore import frame_headers, original, spectra, stored_header
+from ._restore import frame_headers, original, spectra, stored_header, stored_text
 
 __all__ = ["entry_dataset"]
 
@@ -39,15 +39,15 @@ def entry_dataset(key: str, path: str, group: Group, root: Group, log: Diagnosti
         header = Header(attrs, origin=origin)
     return Dataset(
         key,
-        scalar_text(group, "title") or "",
+        stored_text(group, "title") or "",
         header,
         columns=columns,
         positioners=LazyMapping(lambda: _positioners(instrument), guard=guard),
         frames=frames,
         spectra=spectra(instrument, origin, log),
         sample=_sample(_child(group, "NXsample", "sample")),
-        start_time=scalar_text(group, "start_time"),
-        end_time=scalar_text(group, "end_time"),
+        start_time=stored_text(group, "start_time"),
+        end_time=stored_text(group, "end_time"),
         diagnostics=log,
         plot=default_plot(path, group, root, log),
     )

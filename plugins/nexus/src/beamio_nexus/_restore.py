@@ -2,9 +2,10 @@
 
 The writer (``_writer.py``) keeps what NeXus has no place for — a SPEC scan's header
 lines, an EDF frame's keys, the name a column had before it was made a valid NeXus
-name — in plain HDF5 any tool can read. These functions read it back into the model,
-from the reader's path-view nodes, so that SPEC → NeXus → SPEC and EDF → NeXus → EDF
-give back equal files. What is not stored as the writer stores it (another program's
+name, as JSON what HDF5's strings cannot hold (``@json``, ``@<name>_json``) — in
+plain HDF5 any tool can read. These functions read it back into the model, from the
+reader's path-view nodes, so that SPEC → NeXus → SPEC and EDF → NeXus → EDF give
+back equal files. What is not stored as the writer stores it (another program's
 group of the same name, a damaged file) is left out with a diagnostic, never guessed at.
 """
 
@@ -18,9 +19,9 @@ import numpy as np
 
 from beamio import Array, Calibration, Diagnostics, Group, Header, HeaderEntry, LazyArray, Roi, Spectrum
 
-from ._read_tree import nx_class
+from ._read_tree import nx_class, scalar_text
 
-__all__ = ["frame_headers", "is_beamio_file", "original", "spectra", "stored_header"]
+__all__ = ["frame_headers", "is_beamio_file", "original", "spectra", "stored_header", "stored_text"]
 
 _HEADER_PARTS = ("keys", "values", "raw", "rows")
 
@@ -35,8 +36,33 @@ def is_beamio_file(root_attrs: Mapping[str, Any]) -> bool:
 
 
 def original(node: Group | Array) -> str:
-    """The name a node had in the model (``@original_name``), else its own."""
-    return str(node.attrs.get("original_name", node.name))
+    """The name a node had in the model (``@original_name``, ``@original_name_json``), else its own."""
+    if "original_name" in node.attrs:
+        return str(node.attrs["original_name"])
+    name = _json_text(node.attrs.get("original_name_json"))
+    return node.name if name is None else name
+
+
+def _json_text(value: Any) -> str | None:
+    r"""The text a JSON string (``"a\u0000b"``) holds; None for anything else."""
+    try:
+        text = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
+
+
+def stored_text(group: Group, name: str) -> str | None:
+    """The text of dataset ``name`` of ``group`` (:func:`scalar_text`), as JSON where ``@json`` says so.
+
+    The writer writes text holding NUL, which HDF5's strings cannot hold, as JSON.
+    """
+    text = scalar_text(group, name)
+    node = group.get(name)
+    if text is None or not isinstance(node, Array) or "json" not in node.attrs:
+        return text
+    decoded = _json_text(text)
+    return text if decoded is None else decoded
 
 
 def _texts(node: Any) -> list[str]:
@@ -57,7 +83,7 @@ def _json_decoded(texts: list[str], positions: Any, what: str) -> list[Any]:
     return values
 
 
-def _values(node: Array) -> list[Any]:
+def _values(node: Any) -> list[Any]:
     """The values of a dataset of text the writer made: text, and what ``@json`` lists decoded."""
     return _json_decoded(_texts(node), node.attrs.get("json"), node.name)
 
@@ -96,7 +122,9 @@ def stored_header(group: Group, name: str, origin: str, log: Diagnostics | None 
 
 
 def _stored_header(node: Group, origin: str) -> Header:
-    keys, values, raw = _texts(node["keys"]), _texts(node["values"]), _texts(node["raw"])
+    keys, values, raw = _values(node["keys"]), _texts(node["values"]), _values(node["raw"])
+    if not all(isinstance(text, str) for text in (*keys, *raw)):
+        raise _NotStored("keys or raw hold JSON of values that are not text")
     rows = _integers(node["rows"], "rows")
     flags = node.get("has_raw")
     has_raw = (
@@ -194,7 +222,6 @@ def _spectrum(
         raise _NotStored(f"calibration {coefficients.dtype} {coefficients.shape}, data {data.shape}")
     channels = detector.get("channels")
     rois = detector.get("roi")
-    start = detector.get("start_time")
     try:
         return Spectrum(
             data.value if isinstance(data.value, LazyArray) else LazyArray.from_array(data.value),
@@ -205,7 +232,7 @@ def _spectrum(
             preset_time=_number(detector.get("preset_time")),
             live_time=_number(detector.get("live_time")),
             real_time=_number(detector.get("real_time")),
-            start_time=next(iter(_texts(start)), None) if isinstance(start, Array) else None,
+            start_time=stored_text(detector, "start_time"),
             rois=[
                 Roi(original(r), *_integers(r, f"roi/{r.name}"))
                 for r in rois.values()

@@ -88,17 +88,39 @@ def _typed(value: Any) -> tuple[np.ndarray, Any, Any]:
     return array, tid, tid
 
 
-def json_texts(values: Iterable[Any]) -> tuple[list[str], list[int]]:
-    """Values as HDF5 text, and the positions of those written as JSON: every value that is not text."""
-    texts: list[str] = []
+def json_texts(values: Iterable[Any]) -> tuple[list[Any], list[int]]:
+    """Values as HDF5 text, and the positions of those written as JSON.
+
+    JSON is for what HDF5's strings cannot hold: a value that is not text, and text
+    holding NUL (where an HDF5 string ends). Bytes stay as they are: h5py writes
+    them as text (a column of text read from an HDF5 file is bytes).
+    """
+    texts: list[Any] = []
     encoded: list[int] = []
     for i, value in enumerate(values):
-        if isinstance(value, str):
+        if isinstance(value, bytes) or (isinstance(value, str) and "\x00" not in value):
             texts.append(value)
         else:
             texts.append(json.dumps(_plain(value)))
             encoded.append(i)
     return texts, encoded
+
+
+def _json_escaped(value: str | np.ndarray) -> tuple[str | np.ndarray, list[int]]:
+    """Text (a str, an array of text) with what HDF5's strings cannot hold as JSON; its flat positions."""
+    flat = [value] if isinstance(value, str) else value.reshape(-1).tolist()
+    texts, encoded = json_texts(flat)
+    if isinstance(value, str):
+        return texts[0], encoded
+    return (_objects(texts).reshape(value.shape) if encoded else value), encoded
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    """A 1-D array of ``items`` as Python objects (one element each, a list too)."""
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):  # one by one: a list assigned to a slice would be spread over it
+        array[i] = item
+    return array
 
 
 def _plain(value: Any) -> Any:
@@ -111,7 +133,13 @@ def _plain(value: Any) -> Any:
 
 
 def set_attr(obj: Any, name: str, value: Any) -> None:
-    """A new attribute of the HDF5 object ``obj`` (an id), as ``obj.attrs[name] = value`` writes it."""
+    r"""A new attribute of the HDF5 object ``obj`` (an id), as ``obj.attrs[name] = value`` writes it.
+
+    Text holding NUL, which HDF5's strings cannot hold, is ``@<name>_json`` instead:
+    the text as JSON (``"a\u0000b"``).
+    """
+    if isinstance(value, str) and "\x00" in value:
+        name, value = f"{name}_json", json.dumps(value)
     data, tid, memory = _typed(value)
     attr = h5a.create(obj, name.encode(), tid, _space(data.shape))
     attr.write(data, mtype=memory)
@@ -163,11 +191,16 @@ class Group:
     def dataset(self, name: str, value: Any, original: str | None = None) -> Any:
         """A new dataset ``name`` holding ``value`` with its own type and shape (a str: a scalar string).
 
+        Text that HDF5's strings cannot hold (:func:`json_texts`) is written as JSON,
+        ``@json`` listing where (positions in the flattened array; 0 for a scalar).
         ``original``, when it differs from ``name``, goes in ``@original_name``.
         Returns the dataset's HDF5 id, for more attributes.
         """
         if not isinstance(value, (str, np.ndarray)):
             value = np.asarray(value)
+        encoded: list[int] = []
+        if isinstance(value, str) or value.dtype.kind in "OU":
+            value, encoded = _json_escaped(value)
         if isinstance(value, np.ndarray) and value.dtype.kind not in "biufcOU":  # bytes, records…
             created = self.stack(name, data=value).id
         else:
@@ -179,6 +212,8 @@ class Group:
                 created.write(h5s.ALL, h5s.ALL, data, mtype=memory)
         if original is not None and original != name:
             set_attr(created, "original_name", original)
+        if encoded:
+            set_attr(created, "json", np.array(encoded, np.int64))
         return created
 
     def texts(self, name: str, values: Iterable[Any], original: str | None = None) -> Any:
@@ -186,11 +221,7 @@ class Group:
 
         Returns the dataset's HDF5 id, for more attributes.
         """
-        texts, encoded = json_texts(values)
-        created = self.dataset(name, np.array(texts, dtype=object), original)
-        if encoded:
-            set_attr(created, "json", np.array(encoded, np.int64))
-        return created
+        return self.dataset(name, _objects(list(values)), original)
 
     def link(self, name: str, target: str) -> None:
         """A soft link ``name`` to the absolute path ``target``."""

@@ -22,9 +22,12 @@ block at a time from the source, so memory stays bounded.
 What NeXus has no place for is kept in plain HDF5 for the way back (``_restore.py``
 reads it): a header as four parallel datasets (:func:`write_header`); a frame's
 header as one dataset of text per key, a value per frame (``@absent``, ``@occurrence``,
-``order``: :func:`_frame_headers`). A value that is not text is written as JSON,
-and ``@json`` lists which: on a header's group, the entries of ``values``; on any
-other dataset of text, its own elements.
+``order``: :func:`_frame_headers`). What HDF5's strings cannot hold — a value that
+is not text, text holding NUL — is written as JSON text, and said so: ``@json``
+lists those values (on a header's group, the entries of ``values``; on any other
+dataset, its own elements, flattened: ``[0]`` for a scalar such as ``title``), and
+an attribute whose text holds NUL (the ``@original_name`` of such a name) is
+written as ``@<name>_json`` instead. Plain text stays plain text.
 """
 
 from __future__ import annotations
