@@ -435,6 +435,25 @@ def test_edf_frames_keep_their_headers_key_by_key(tmp_path: Path) -> None:
         assert h5["_1_1/plot"].attrs["signal"] == "pilatus"
 
 
+def test_frame_header_keys_named_as_the_reader_names_its_parts_come_back(tmp_path: Path) -> None:
+    headers = [
+        Header([("b", "1"), ("order", "2"), ("keys", "k"), ("raw", "r")]),
+        Header([("order", "3"), ("b", "4")]),
+    ]
+    stack = FrameStack.from_array(np.zeros((2, 2, 2), np.uint16), headers)
+    path = _written(tmp_path, Dataset("1.1", frames=stack))
+    with h5py.File(path) as h5:
+        header = h5["_1_1/instrument/image/header"]
+        assert list(header) == ["b", "order_2", "keys_2", "raw_2", "order"]
+        assert [header[n].attrs["original_name"] for n in ("order_2", "keys_2", "raw_2")] == [
+            "order",
+            "keys",
+            "raw",
+        ]
+    with beamio.open(path) as f:
+        assert [f["1.1"].frames.frame(i).header.entries for i in range(2)] == [h.entries for h in headers]
+
+
 def test_frame_header_values_that_are_not_text_are_json_listed_in_at_json(tmp_path: Path) -> None:
     headers = [Header([("count", 5), ("gain", "low")]), Header([("count", "?")]), Header([("count", [1, 2])])]
     stack = FrameStack.from_array(np.zeros((3, 2, 2), np.uint16), headers)

@@ -472,6 +472,9 @@ def _mapping(parent: Group, name: str, values: Any, nx_class: str = "NXcollectio
 
 #: A frame without the key: its place in the key's dataset holds "" and is listed in ``@absent``.
 _ABSENT = object()
+#: Names in a frame header group that the reader reads otherwise: ``order``, and ``keys`` with
+#: ``raw`` (a stored Header's). A key of such a name is stored as ``order_2`` …, like a taken name.
+_FRAME_HEADER_NAMES = ("order", "keys", "raw")
 
 
 def _frame_headers(detector: Group, headers: list[Header]) -> None:
@@ -483,6 +486,7 @@ def _frame_headers(detector: Group, headers: list[Header]) -> None:
     frame's keys in its own order, so every frame's header comes back as it was.
     """
     group = detector.group("header", "NXcollection")
+    group.names.update(_FRAME_HEADER_NAMES)
     columns: dict[tuple[str, int], list[Any]] = {}
     orders: list[list[int]] = []
     slots: dict[tuple[str, int], int] = {}

@@ -87,12 +87,16 @@ def _spectrum(draw: st.DrawFn) -> Spectrum:
     )
 
 
+#: Keys of a frame's header: any text, and the names of the parts of a header in beamio's NeXus files.
+_frame_keys = st.sampled_from(["order", "keys", "raw"]) | _text
+
+
 @st.composite
 def _frames(draw: st.DrawFn) -> FrameStack:
     shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     count = draw(st.integers(0, 3))
     data = draw(_arrays((count, *shape)))
-    keys = draw(st.lists(_text, max_size=4))
+    keys = draw(st.lists(_frame_keys, max_size=4))
     headers = [Header([(key, draw(_values)) for key in keys if draw(st.booleans())]) for _ in range(count)]
     return FrameStack.from_array(data, headers, name=draw(_names))
 
