@@ -219,6 +219,8 @@ class Tree:
         # One h5py handle per HDF5 dataset, whatever the links it is reached by: after a SWMR
         # refresh, a second handle on a dataset reads stale chunks (HDF5 2.0), silently.
         self._datasets: dict[Any, h5py.Dataset] = {}
+        #: What is wrong with the files each of those datasets references (None: it references none).
+        self._linked: dict[int, list[str] | None] = {}
 
     def refresh(self) -> None:
         """Look again (SWMR): datasets show their current extents, groups list their members anew."""
@@ -312,7 +314,9 @@ class Tree:
         missing = missing_filters(dataset)
         if missing and report:
             self.log.report(f"{where}: {describe(missing)}")
-        linked = linked_problems(dataset, os.path.dirname(os.path.abspath(self.path)))
+        if id(dataset) not in self._linked:  # a stack reached by three links is checked once
+            self._linked[id(dataset)] = linked_problems(dataset, os.path.dirname(os.path.abspath(self.path)))
+        linked = self._linked[id(dataset)]
         if linked and report:
             more = f" (and {len(linked) - 1} more)" if len(linked) > 1 else ""
             self.log.report(f"{where}: {linked[0]}{more}; reading it is an error")
