@@ -51,5 +51,27 @@ def test_the_report_names_each_round_trip_and_what_was_said(tmp_path: Path) -> N
     (source / "a.spec").write_text("#F a\n\n#S 1 ascan  th 0 1 1 1\n#N 2\n#L th  det\n0 1\n1 nan\n")
     assert report.main([str(tmp_path / "corpus"), str(tmp_path / "report.md")]) == 0
     page = (tmp_path / "report.md").read_text()
-    assert "| `spec/a.spec` | spec | 1 dataset, 1 scan | equal | equal | equal | — | — | 0 |" in page
+    assert "| `spec/a.spec` | spec | 1 dataset, 1 scan | equal | equal | — | equal | — | — | 0 |" in page
     assert str(tmp_path) not in page
+
+
+def test_the_report_says_which_frames_link_in_place(tmp_path: Path) -> None:
+    import gzip
+
+    import fabio
+    import numpy as np
+
+    source = tmp_path / "corpus" / "edf"
+    source.mkdir(parents=True)
+    fabio.edfimage.EdfImage(data=np.arange(12, dtype=np.uint16).reshape(3, 4), header={}).write(
+        str(source / "plain.edf")
+    )
+    (source / "packed.edf.gz").write_bytes(gzip.compress((source / "plain.edf").read_bytes()))
+    assert report.main([str(tmp_path / "corpus"), str(tmp_path / "report.md")]) == 0
+    rows = _by_file((tmp_path / "report.md").read_text())
+    linked = 3 + report.TRIPS.index("→ NeXus linked")  # after the file, its format, what it holds
+    assert [rows[name][0].split(" | ")[linked] for name in ("edf/plain.edf", "edf/packed.edf.gz")] == [
+        "equal",
+        "refused",
+    ]
+    assert "the file is gzip-compressed as a whole" in (tmp_path / "report.md").read_text()

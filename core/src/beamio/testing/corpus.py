@@ -31,6 +31,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -48,7 +49,7 @@ from ._conformance import read_everything
 __all__ = ["TRIPS", "Result", "Row", "main", "render", "survey", "survey_file"]
 
 #: The round trips, in the order of the report's columns.
-TRIPS = ("own", "→ NeXus", "→ NeXus → own", "→ SPEC", "→ EDF")
+TRIPS = ("own", "→ NeXus", "→ NeXus linked", "→ NeXus → own", "→ SPEC", "→ EDF")
 _SHOWN = 3  # diagnostics, differences and warnings shown per file
 _OWN_EXTENSION = {"spec": ".spec", "edf": ".edf", "nexus": ".h5", "mca": ".mca"}
 
@@ -109,13 +110,18 @@ def _writes(fmt: str | None) -> bool:
 
 
 def _trip(
-    source: File, target: Path, fmt: str, compare: Callable[[File, File], list[str]], clean: _Paths
+    source: File,
+    target: Path,
+    fmt: str,
+    compare: Callable[[File, File], list[str]],
+    clean: _Paths,
+    **options: Any,
 ) -> Result:
-    """Write ``source`` as ``fmt`` to ``target``, read it back, compare; what the writer said too."""
+    """Write ``source`` as ``fmt`` (``options``) to ``target``, read it back, compare; what was said."""
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always", LossyConversionWarning)
         try:
-            write(source, target, fmt, overwrite=True)
+            write(source, target, fmt, overwrite=True, **options)
         except UnsupportedOperation as refusal:
             return Result("refused", details=(clean(str(refusal)),))
         except BeamioError as error:
@@ -213,6 +219,9 @@ def survey_file(path: Path, corpus: Path) -> Row:
                 trips["own"] = _trip(source, folder / "own.h5", "nexus", _whole, clean)
             else:
                 via = trips["→ NeXus"] = _trip(source, folder / "via.h5", "nexus", _whole, clean)
+                if any(ds.frames is not None and len(ds.frames) for ds in source.datasets):
+                    linked = _trip(source, folder / "linked.h5", "nexus", _whole, clean, link=True)
+                    trips["→ NeXus linked"] = linked
                 if _writes(fmt) and via.outcome in ("equal", "differs"):
                     with open_file(folder / "via.h5", "nexus") as middle:
                         back = _trip(
@@ -251,7 +260,9 @@ def render(rows: Sequence[Row], corpus_name: str) -> str:
         "",
         f"Every file of `{corpus_name}`, opened and read whole, then written and read back",
         "(`python -m beamio.testing.corpus`, see README.md). **own**: in its own format; **→ NeXus**:",
-        "as NeXus; **→ NeXus → own**: that NeXus file in its own format again — each must give back",
+        "as NeXus; **→ NeXus linked**: as NeXus whose frames reference the file (``link=True``, the",
+        "frames not copied; *refused* where they are not raw values in it); **→ NeXus → own**: that",
+        "NeXus file in its own format again — each must give back",
         "an equal file, headers included. **→ SPEC** and **→ EDF** compare what that format holds",
         "(titles, columns, positioners, spectra; frames). *lossy (n)*: the writer said it left",
         "n things out; *refused*: it would not write the file, and said why. — : does not apply.",
