@@ -536,3 +536,23 @@ def test_gzip_chunks_compressed_on_every_core_are_the_chunks_hdf5_writes(tmp_pat
         np.testing.assert_array_equal(data[()], values)
         for i in range(6):  # byte for byte what HDF5's own shuffle and deflate write
             assert data.id.read_direct_chunk((i, 0, 0)) == theirs["x"].id.read_direct_chunk((i, 0, 0))
+
+
+def test_a_column_named_like_the_detector_keeps_the_default_plot_valid(tmp_path: Path) -> None:
+    """A counter called "image" beside the image stack: the plot is the counters, each 1-D of the points."""
+    import silx.io.nxdata
+
+    ds = beamio.Dataset(
+        "1.1",
+        "t",
+        {"k": "v"},
+        columns={"image": np.array([1.0, 2.0, 3.0]), "det": np.array([4.0, 5.0, 6.0])},
+        frames=beamio.FrameStack.from_array(np.zeros((3, 2, 2))),
+    )
+    beamio.write(ds, tmp_path / "out.h5")
+    with h5py.File(tmp_path / "out.h5") as h5:
+        plot = h5["_1_1/plot"]
+        assert plot.attrs["signal"] == "det"
+        axis = plot[plot.attrs["axes"][0]]
+        np.testing.assert_array_equal(axis[()], [1.0, 2.0, 3.0])
+        assert silx.io.nxdata.is_valid_nxdata(plot)

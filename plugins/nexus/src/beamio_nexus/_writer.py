@@ -205,7 +205,9 @@ class _Entry:
     ):
         self.writer, self.group, self.ds, self.compression = writer, group, ds, compression
         self.linker = linker
-        self.measured: dict[str, str] = {}  # model name → path of what measurement holds
+        # Model name → path of what measurement holds: a column and a detector may share a name.
+        self.measured: dict[str, str] = {}  # columns
+        self.detected: dict[str, str] = {}  # frame stacks and spectra
         self.energies: dict[str, str] = {}  # spectrum name → path of its energy axis
 
     def write(self) -> None:
@@ -281,7 +283,7 @@ class _Entry:
         link = measurement.valid_name(name)
         measurement.link(link, data.name)
         measurement.link(measurement.valid_name(f"{link}_info"), detector.path)
-        self.measured[name] = measurement.path_of(link)
+        self.detected[name] = measurement.path_of(link)
 
     def _policy(self, where: str, shape: tuple[int, ...], spectra: bool) -> Any:
         """The chunk policy of a stack: the option's, but spectra keep a spectrum per chunk.
@@ -365,16 +367,16 @@ class _Entry:
         if len(columns) == 1:
             return self.measured[columns[0]], []
         if ds.frames is not None:
-            return self.measured.get(ds.frames.name or "image"), []
+            return self.detected.get(ds.frames.name or "image"), []
         if ds.spectra:  # counts against energy (points × channels: the points have no axis)
             name, spectrum = next(iter(ds.spectra.items()))
-            return self.measured[name], [None] * (spectrum.counts.ndim - 1) + [self.energies[name]]
+            return self.detected[name], [None] * (spectrum.counts.ndim - 1) + [self.energies[name]]
         return None, []
 
     def _path_of(self, view_path: str) -> str | None:
         """Where a path-view path (``/1.1/measurement/det``) was written, when it is measured data."""
         last = view_path.rstrip("/").rsplit("/", 1)[-1]
-        return self.measured.get(last)
+        return self.measured.get(last) or self.detected.get(last)
 
 
 def _numbers(header: Header, key: str) -> list[float]:
