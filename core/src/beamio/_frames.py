@@ -29,13 +29,15 @@ class Extent:
 
     Uncompressed, in C order, in the byte order of ``dtype`` (``>u2`` for a
     HighByteFirst EDF): what HDF5 external storage or ``np.memmap`` address without
-    reading. ``path`` is absolute.
+    reading. ``path`` is absolute. ``stamp`` is the file's (size, mtime in ns) when the
+    reader found the values there: a file changed since then holds other bytes there.
     """
 
     path: str
     offset: int
     dtype: np.dtype = attrs.field(converter=np.dtype)
     shape: tuple[int, ...] = attrs.field(converter=as_tuple)
+    stamp: tuple[int, int] | None = None
 
     @property
     def nbytes(self) -> int:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import h5py
 import numpy as np
 import pytest
@@ -473,7 +474,11 @@ def test_cbf_is_decoded_so_link_refuses_and_auto_copies(tmp_path: Path) -> None:
         beamio.convert([str(p) for p in paths], tmp_path / "a.h5", link=True)
     notes: list[str] = []
     beamio.convert([str(p) for p in paths], tmp_path / "b.h5", link="auto", notes=notes)
-    assert notes == []  # nothing could be linked: an ordinary copy, nothing to report
+    assert notes[0] == "copied the frames of 2 files:"  # nothing could be linked: a copy, and why
+    assert (
+        notes[1]
+        == f"  {paths[0]}: fabio's cbf reader decodes its values: they are not in the file as they are"
+    )
     data = _h5_stack(tmp_path / "b.h5")
     assert data.external is None
     np.testing.assert_array_equal(data[()], _edf_stack(paths))  # what beamio reads through fabio
@@ -497,3 +502,100 @@ def test_a_tiff_whose_values_are_not_fabio_s_is_not_linked(tmp_path: Path) -> No
     image = fabio.open(str(tif))
     assert raw_extent(str(tif), image.data, image.header) is not None
     assert raw_extent(str(tif), image.data + 1, image.header) is None  # values fabio would have decoded
+
+
+# -- found in review --------------------------------------------------------------------------
+
+
+def test_an_edf_rewritten_between_open_and_write_is_refused_not_linked_at_stale_offsets(
+    tmp_path: Path,
+) -> None:
+    paths = _series(tmp_path, 3)
+    with beamio.open([str(p) for p in paths]) as f:
+        # The detector's software writes frame 1 again, with a longer header: its data moved.
+        paths[1].write_bytes(edf_frame(frame_data("uint16", (6, 5), 99), [("comment", "x" * 600)], 1))
+        with pytest.raises(FormatError) as caught:
+            beamio.write(f, tmp_path / "out.h5", link=True)
+    assert str(caught.value).startswith(f"{paths[1]}: it changed since it was opened (it was ")
+    assert "its frames would be linked at offsets that no longer hold them" in str(caught.value)
+    assert not (tmp_path / "out.h5").exists()
+
+
+def test_a_big_endian_frame_whose_samples_read_alike_both_ways_links_in_its_own_order(tmp_path: Path) -> None:
+    import fabio
+    from fabio.adscimage import AdscImage
+
+    data = (np.arange(256 * 256, dtype=np.uint16) % 1000 + 1).reshape(256, 256)
+    flat = data.reshape(-1)
+    middle = (flat.size - 2048) // 2
+    flat[:2048] = flat[-2048:] = flat[middle : middle + 2048] = 0  # shadowed rows, a beam stop
+    path = tmp_path / "a.img"
+    AdscImage(data=data, header={"BYTE_ORDER": "big_endian"}).write(str(path))
+    assert np.array_equal(fabio.open(str(path)).data, data)
+    beamio.convert(str(path), tmp_path / "l.h5", link=True)
+    stack = _h5_stack(tmp_path / "l.h5")
+    assert stack.dtype == np.dtype(">u2")
+    np.testing.assert_array_equal(stack[0], data)
+
+
+def test_relative_names_through_a_symbolic_link_resolve(tmp_path: Path) -> None:
+    paths = _series(tmp_path / "data" / "edf", 2)
+    (tmp_path / "real" / "deep" / "nx").mkdir(parents=True)
+    (tmp_path / "data" / "nx").symlink_to(tmp_path / "real" / "deep" / "nx")
+    out = tmp_path / "data" / "nx" / "out.h5"
+    beamio.convert([str(p) for p in paths], out, link=True, relative=True)
+    with beamio.open(out) as f:
+        np.testing.assert_array_equal(np.asarray(f[0].frames), _edf_stack(paths))
+        assert list(f.diagnostics) == []
+
+
+def test_a_relatively_linked_file_compressed_as_a_whole_reads_in_beamio(tmp_path: Path) -> None:
+    import gzip
+
+    paths = _series(tmp_path / "edf", 2)
+    out = tmp_path / "nx" / "out.h5"
+    out.parent.mkdir()
+    beamio.convert([str(p) for p in paths], out, link=True, relative=True)
+    packed = out.with_name("out.h5.gz")
+    packed.write_bytes(gzip.compress(out.read_bytes()))
+    with beamio.open(packed) as f:
+        np.testing.assert_array_equal(np.asarray(f[0].frames), _edf_stack(paths))
+
+
+def test_the_report_names_the_files_of_a_stack_copied_whole(tmp_path: Path) -> None:
+    import gzip
+
+    packed = _series(tmp_path / "a", 1, shape=(4, 4))[0]
+    gz = packed.with_name("frames_0000.edf.gz")
+    gz.write_bytes(gzip.compress(packed.read_bytes()))
+    packed.unlink()
+    plain = _series(tmp_path / "b", 1)[0]
+    notes: list[str] = []
+    with beamio.open(gz) as a, beamio.open(plain) as b:  # two stacks: one copied whole, one linked
+        two = beamio.File("two", [a[0], attrs.evolve(b[0], key="2.1")])
+        beamio.write(two, tmp_path / "out.h5", link="auto", notes=notes)
+    assert notes == [
+        "linked 1 frame in place from 1 file",
+        "copied the frames of 1 file:",
+        f"  {gz}: the file is gzip-compressed as a whole",
+    ]
+
+
+def test_external_storage_named_longer_than_h5py_tells_is_not_called_missing(tmp_path: Path) -> None:
+    folder = tmp_path / ("d" * 200) / ("e" * 100)
+    folder.mkdir(parents=True)
+    raw = folder / "raw.bin"
+    raw.write_bytes(np.arange(6, dtype="<i4").tobytes())
+    with h5py.File(tmp_path / "x.h5", "w") as h5:
+        h5.create_dataset("data", (6,), "<i4", external=[(str(raw), 0, 24)])
+    with beamio.open(tmp_path / "x.h5") as f:
+        assert list(f.diagnostics) == []
+        np.testing.assert_array_equal(f["/data"][()], np.arange(6))
+
+
+def test_link_before_the_files_on_the_command_line(tmp_path: Path) -> None:
+    from beamio.cli import main
+
+    paths = _series(tmp_path, 2)
+    assert main(["convert", "--link", str(paths[0]), str(paths[1]), str(tmp_path / "out.h5")]) == 0
+    assert len(_h5_stack(tmp_path / "out.h5").external) == 2

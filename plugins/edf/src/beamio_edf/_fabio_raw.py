@@ -40,9 +40,11 @@ def _candidates(header: Mapping[str, Any], nbytes: int, size: int) -> Iterator[i
     yield size - nbytes
 
 
-def _matches(fd: int, offset: int, data: np.ndarray, raw: np.dtype) -> bool:
-    """Whether the file's bytes from ``offset`` are ``data`` in ``raw``, at the start, middle and end."""
+def _matches(fd: int, offset: int, data: np.ndarray, raw: np.dtype, *, whole: bool = False) -> bool:
+    """Whether the bytes from ``offset`` are ``data`` in ``raw``: start, middle and end, or ``whole``."""
     values = np.ascontiguousarray(data, raw).reshape(-1).view(np.uint8)
+    if whole:
+        return os.pread(fd, len(values), offset) == values.tobytes()
     middle = max(0, (len(values) - _SAMPLE) // 2)
     for start in sorted({0, middle, max(0, len(values) - _SAMPLE)}):
         expected = values[start : start + _SAMPLE].tobytes()
@@ -58,14 +60,18 @@ def raw_extent(path: str, data: np.ndarray, header: Mapping[str, Any]) -> Extent
     path = os.path.abspath(path)
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
+        status = os.fstat(fd)
+        size = status.st_size
         for offset in dict.fromkeys(_candidates(header, data.nbytes, size)):
             if not 0 <= offset <= size - data.nbytes:
                 continue
             orders = (data.dtype.newbyteorder("<"), data.dtype.newbyteorder(">"))
-            for raw in orders if data.dtype.itemsize > 1 else (data.dtype,):
-                if _matches(fd, offset, data, raw):
-                    return Extent(path, offset, raw, data.shape)
+            found = [raw for raw in (orders if data.dtype.itemsize > 1 else (data.dtype,))
+                     if _matches(fd, offset, data, raw)]  # fmt: skip
+            if len(found) > 1:  # samples that read alike both ways (zeros): the whole frame decides
+                found = [raw for raw in found if _matches(fd, offset, data, raw, whole=True)]
+            if found:
+                return Extent(path, offset, found[0], data.shape, (size, status.st_mtime_ns))
     finally:
         os.close(fd)
     return None

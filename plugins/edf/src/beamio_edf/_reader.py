@@ -312,6 +312,8 @@ class _Content:
         self._source = source
         # The first bytes, read already: a file of a series is then read once for its first header.
         self._head = head.data if compression is None else b""
+        #: The file's size and modification time when it was indexed: what a link records.
+        self.stamp: tuple[int, int] | None = None
         if compression is not None:
             self.data = Source(path, read_head(path), strict=source.strict).read_bytes()
             self.size = len(self.data)
@@ -319,15 +321,20 @@ class _Content:
             self.fd = os.open(path, os.O_RDONLY)
             fd = self.fd
             source.on_close(lambda: os.close(fd))
-            self.size = os.fstat(fd).st_size
+            self.size = self._stamped(os.fstat(fd))
         elif keep_open:  # no positioned reads on this platform: a memory map for everything
             with open(path, "rb") as handle:
-                self.size = os.fstat(handle.fileno()).st_size
+                self.size = self._stamped(os.fstat(handle.fileno()))
                 self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
             if isinstance(self.data, mmap.mmap):
                 source.on_close(self.data.close)
         else:
-            self.size = head.size if head.size is not None else os.path.getsize(path)
+            self.size = self._stamped(os.stat(path))
+
+    def _stamped(self, status: os.stat_result) -> int:
+        """Keep the file's size and time (:attr:`stamp`); its size."""
+        self.stamp = (status.st_size, status.st_mtime_ns)
+        return status.st_size
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes from ``offset`` (fewer at the end of the file)."""
@@ -559,7 +566,7 @@ def _dataset(
         )
         if why is not None:
             return Frame(info.index, array, info.header, info.path, not_in_place=why)
-        extent = Extent(os.path.abspath(info.path), info.data_start, info.dtype, info.shape)
+        extent = Extent(os.path.abspath(info.path), info.data_start, info.dtype, info.shape, content.stamp)
         return Frame(info.index, array, info.header, info.path, extent=extent)
 
     stack = FrameStack.from_reader(

@@ -39,14 +39,13 @@ import h5py
 import numpy as np
 
 from beamio import Extent, FrameStack
-from beamio.errors import UnsupportedOperation
+from beamio.errors import FormatError, UnsupportedOperation
 
 from ._write_tree import Group, set_attr
 
 __all__ = [
     "LINK_MODES",
     "MAX_SEGMENTS",
-    "ORIGIN",
     "Linker",
     "external_names",
     "linked_problems",
@@ -59,8 +58,6 @@ LINK_MODES = (False, True, "auto")
 MAX_SEGMENTS = 2048
 #: The record's name beside the stack, and the attribute that points at it.
 RECORD = "linked_files"
-#: HDF5's external-file prefix for "the folder of the HDF5 file".
-ORIGIN = "${ORIGIN}"
 
 
 @attrs.frozen
@@ -112,14 +109,14 @@ class Linker:
         self.mode, self.folder = mode, folder
         self.linked: dict[str, int] = {}  # file → frames referenced in it
         self.copied: dict[str, str] = {}  # file → why its frames were copied
-        self._stats: dict[str, os.stat_result] = {}
+        self._stamps: dict[str, tuple[int, int]] = {}  # file → (size, mtime_ns) recorded
 
     def name_of(self, path: str) -> str:
         """The name a segment gives a file: absolute, or relative to the HDF5 file's folder."""
         if self.folder is None:
             return path
-        try:
-            return os.path.relpath(path, self.folder)
+        try:  # through the links (``..`` after a symbolic link is the link target's parent)
+            return os.path.relpath(os.path.realpath(path), os.path.realpath(self.folder))
         except ValueError:  # another drive (Windows): only an absolute name reaches it
             return path
 
@@ -159,6 +156,9 @@ class Linker:
         writes any stack (its chunks and compression).
         """
         placed = self._placed(frames)
+        for place in placed:
+            if place.extent is None:
+                self.copied.setdefault(place.source, place.why)
         linked = [p.extent for p in placed if p.extent is not None]
         if not linked:
             return None
@@ -166,11 +166,8 @@ class Linker:
             (is_linked, list(run))
             for is_linked, run in groupby(enumerate(placed), lambda p: p[1].extent is not None)
         ]
-        for place in placed:
-            if place.extent is None:
-                self.copied.setdefault(place.source, place.why)
-            else:
-                self.linked[place.extent.path] = self.linked.get(place.extent.path, 0) + 1
+        for extent in linked:
+            self.linked[extent.path] = self.linked.get(extent.path, 0) + 1
         record = self._record(detector, linked)
         whole = segments(linked, self.name_of)
         if len(runs) == 1 and len(whole) <= MAX_SEGMENTS:
@@ -212,28 +209,41 @@ class Linker:
                 yield first + offset, first + offset + len(extents), part
 
     def _record(self, detector: Group, extents: list[Extent]) -> str:
-        """``<detector>/linked_files``: each referenced file's name, size and modification time."""
-        files = list(dict.fromkeys(e.path for e in extents))
-        for path in files:
-            if path not in self._stats:
-                self._stats[path] = os.stat(path)
+        """``<detector>/linked_files``: each referenced file's name, size and modification time.
+
+        The size and time are those the reader saw (``Extent.stamp``): a file changed
+        since it was opened holds other bytes at the offsets, an error naming it.
+        """
+        files = {e.path: e.stamp for e in extents}
+        for path, seen in files.items():
+            if path not in self._stamps:
+                status = os.stat(path)
+                now = (status.st_size, status.st_mtime_ns)
+                if seen is not None and seen != now:
+                    raise FormatError(
+                        f"it changed since it was opened (it was {seen[0]} bytes modified {_when(seen[1])},"
+                        f" it is {now[0]} bytes modified {_when(now[1])}): its frames would be linked at"
+                        " offsets that no longer hold them; open it again",
+                        path,
+                    )
+                self._stamps[path] = seen or now
         record = detector.group(RECORD, "NXcollection")
         record.texts("name", [self.name_of(p) for p in files])
-        record.dataset("size", np.array([self._stats[p].st_size for p in files], np.int64))
-        record.dataset("mtime_ns", np.array([self._stats[p].st_mtime_ns for p in files], np.int64))
+        record.dataset("size", np.array([self._stamps[p][0] for p in files], np.int64))
+        record.dataset("mtime_ns", np.array([self._stamps[p][1] for p in files], np.int64))
         return record.path
 
     def report(self) -> list[str]:
         """What was linked and what copied, in a few lines for the closing report."""
-        if not self.linked and not self.copied:
-            return []
-        frames = sum(self.linked.values())
-        lines = [
-            f"linked {frames} frame{'s' * (frames != 1)} in place from {len(self.linked)}"
-            f" file{'s' * (len(self.linked) != 1)}"
-            + (" (names relative to the HDF5 file: read with HDF5_EXTFILE_PREFIX='${ORIGIN}')"
-               if self.folder is not None else "")
-        ]  # fmt: skip
+        lines = []
+        if self.linked:
+            frames = sum(self.linked.values())
+            lines.append(
+                f"linked {frames} frame{'s' * (frames != 1)} in place from {len(self.linked)}"
+                f" file{'s' * (len(self.linked) != 1)}"
+                + (" (names relative to the HDF5 file: read with HDF5_EXTFILE_PREFIX='${ORIGIN}')"
+                   if self.folder is not None else "")
+            )  # fmt: skip
         if self.copied:
             lines.append(f"copied the frames of {len(self.copied)} file{'s' * (len(self.copied) != 1)}:")
             lines.extend(f"  {source}: {why}" for source, why in self.copied.items())
@@ -282,11 +292,12 @@ def linked_problems(dataset: h5py.Dataset, folder: str) -> list[str] | None:
     record = dataset.attrs.get(RECORD) if dataset.is_virtual or external_names(dataset) else None
     if record is None:
         names = external_names(dataset)
-        return (
-            [f"{os.path.join(folder, n)} is missing" for n in names if not _exists(n, folder)]
-            if names
-            else None
-        )
+        if not names:
+            return None
+        # h5py gives at most 255 bytes of a name: a longer one is not checked (HDF5 opens it).
+        return [
+            f"{os.path.join(folder, n)} is missing" for n in names if len(n) < 255 and not _exists(n, folder)
+        ]
     group = dataset.file.get(record.decode() if isinstance(record, bytes) else str(record))
     if not isinstance(group, h5py.Group) or not {"name", "size", "mtime_ns"} <= set(group):
         return [f"its record {record} of the files it references is missing or incomplete"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
-from ._link import ORIGIN, external_names, linked_problems, read_parts
+from ._link import external_names, linked_problems, read_parts
 from ._read_filters import describe, missing_filters
 
 __all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
@@ -149,8 +149,8 @@ def chunk_cache(dataset: h5py.Dataset) -> int | None:
     return wanted if 1 << 20 < wanted <= CHUNK_CACHE_LIMIT else None
 
 
-def _member(parent: h5py.Group, name: str | bytes) -> Any:
-    """``parent[name]``; an external dataset already open with the prefix ``${ORIGIN}`` is opened with it.
+def _member(parent: h5py.Group, name: str | bytes, folder: str) -> Any:
+    """``parent[name]``; an external dataset already open with the prefix ``folder`` is opened with it.
 
     HDF5 refuses to open a dataset with another external-file prefix than it is open
     with (the tree, or a virtual stack reading its parts, opened it first).
@@ -160,22 +160,23 @@ def _member(parent: h5py.Group, name: str | bytes) -> Any:
     except _DAMAGED as error:
         if "external file prefix" not in str(error):
             raise
-    return _reopened(parent, name, None, external=True)
+    return _reopened(parent, name, None, external=folder)
 
 
 def _reopened(
-    parent: h5py.Group, name: str | bytes, cache: int | None, *, external: bool = False
+    parent: h5py.Group, name: str | bytes, cache: int | None, *, external: str | None = None
 ) -> h5py.Dataset:
     """Dataset ``name`` of ``parent`` opened with ``cache`` bytes of chunk cache, or for external storage.
 
-    External storage is opened with the prefix ``${ORIGIN}``: relative names are the
-    HDF5 file's folder's (absolute ones are used as they are).
+    External storage is opened with the prefix ``external``, the HDF5 file's folder:
+    relative names are that folder's (absolute ones are used as they are). Not
+    ``${ORIGIN}``: a file read from memory (``.h5.gz``) has no folder HDF5 knows.
     """
     access = h5py.h5p.create(h5py.h5p.DATASET_ACCESS)
     if cache is not None:
         access.set_chunk_cache(1 << 16 | 1, cache, 0.75)  # slots: HDF5 asks about 100 a chunk
-    if external:
-        access.set_efile_prefix(ORIGIN.encode())
+    if external is not None:
+        access.set_efile_prefix(os.fsencode(external))
     try:
         return h5py.Dataset(h5py.h5d.open(parent.id, _encoded(name), access))
     except _DAMAGED:
@@ -214,6 +215,8 @@ class Tree:
 
     def __init__(self, h5: h5py.File, guard: Guard, log: Diagnostics, path: str) -> None:
         self.h5, self.guard, self.log, self.path = h5, guard, log, path
+        #: Where relative names of external storage are: the HDF5 file's folder.
+        self.folder = os.path.dirname(os.path.abspath(path))
         #: How many times the file was refreshed: groups list their members again when it changes.
         self.generation = 0
         # One h5py handle per HDF5 dataset, whatever the links it is reached by: after a SWMR
@@ -255,7 +258,7 @@ class Tree:
         """The member ``name`` of an h5py group; None for a named datatype, and for a dangling link (said)."""
         where = f"{_decoded(parent.name).rstrip('/')}/{_decoded(name)}"
         try:
-            obj = _member(parent, name)
+            obj = _member(parent, name, self.folder)
         except _DAMAGED as error:
             self.log.report(f"{where}: {self._why(parent, name, where, error)}; left out")
             return None
@@ -274,7 +277,7 @@ class Tree:
         """The tree's one handle on dataset ``obj`` (member ``name`` of ``parent``), and whether it is new.
 
         A new handle is opened with the chunk cache the dataset's chunks want, and
-        with the prefix ``${ORIGIN}`` for external storage.
+        with the prefix of the file's folder for external storage.
         """
         key = (obj.id.fileno, h5py.h5o.get_info(obj.id).addr)  # one object, whatever the link
         known = self._datasets.get(key)
@@ -286,7 +289,7 @@ class Tree:
             # Closed (whoever else holds this h5py object), so that HDF5 opens it again with this
             # cache and prefix: it keeps those of an open dataset.
             obj.id.close()
-            known = _reopened(parent, name, cache, external=external)
+            known = _reopened(parent, name, cache, external=self.folder if external else None)
         else:
             known = obj
         self._datasets[key] = known
@@ -315,7 +318,7 @@ class Tree:
         if missing and report:
             self.log.report(f"{where}: {describe(missing)}")
         if id(dataset) not in self._linked:  # a stack reached by three links is checked once
-            self._linked[id(dataset)] = linked_problems(dataset, os.path.dirname(os.path.abspath(self.path)))
+            self._linked[id(dataset)] = linked_problems(dataset, self.folder)
         linked = self._linked[id(dataset)]
         if linked and report:
             more = f" (and {len(linked) - 1} more)" if len(linked) > 1 else ""
@@ -345,7 +348,7 @@ class Tree:
         parts = []
         for source in dataset.virtual_sources():
             low, high = source.vspace.get_select_bounds()
-            member = _member(self.h5, source.dset_name)
+            member = _member(self.h5, source.dset_name, self.folder)
             parts.append((low[0], high[0] + 1, self._known(member.parent, member.name, member)[0]))
         return sorted(parts, key=lambda part: part[0])
 
