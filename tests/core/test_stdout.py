@@ -49,3 +49,22 @@ def test_the_router_answers_for_the_stream_it_replaced() -> None:
         assert sys.stdout is not stream
         assert (sys.stdout.encoding, sys.stdout.isatty()) == (stream.encoding, stream.isatty())
         sys.stdout.flush()
+
+
+def test_no_stream_at_all_and_writelines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pythonw or a daemon has no sys.stdout: another thread's print does nothing, as without beamio."""
+    monkeypatch.setattr(sys, "stdout", None)
+    failures: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            print("nowhere")
+        except BaseException as error:
+            failures.append(error)
+
+    with caught_stdout() as caught:
+        sys.stdout.writelines(["a\n", "b\n"])
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+    assert failures == [] and caught.getvalue() == "a\nb\n" and sys.stdout is None

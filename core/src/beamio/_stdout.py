@@ -28,7 +28,7 @@ class _Router:
     terminal) would hide the stream's own answers.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
         self.catches: dict[int, list[io.StringIO]] = {}
 
@@ -37,10 +37,19 @@ class _Router:
         return stack[-1] if stack else self.stream
 
     def write(self, text: str) -> int:
-        return self._target().write(text)  # type: ignore[no-any-return]
+        target = self._target()
+        if target is None:  # no stream at all (pythonw, a daemon): print() does nothing then
+            return len(text)
+        return target.write(text)  # type: ignore[no-any-return]
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
-        self._target().flush()
+        target = self._target()
+        if target is not None:
+            target.flush()
 
     def __getattr__(self, name: str) -> Any:  # encoding, fileno, isatty …: the stream's
         return getattr(self.stream, name)

@@ -353,13 +353,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     conv.add_argument(
         "--link",
-        nargs="?",
+        action="store_const",
         const=True,
-        type=_link,
-        metavar="auto",
         help="NeXus: reference the EDF frames in place (HDF5 external storage), no copy;"
         " --link=auto copies the frames that cannot be (compressed) and links the rest",
     )
+    # ``--link=auto``: a flag that may take a value, given only as ``--link=VALUE`` (an optional
+    # value of ``--link`` would take the SRC that follows it); main() spells it --link-mode=VALUE.
+    conv.add_argument("--link-mode", dest="link", help=argparse.SUPPRESS)
     conv.add_argument(
         "--relative",
         action="store_true",
@@ -414,7 +415,14 @@ def _terminable() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
     """Run the ``beamio`` command; returns the exit code."""
-    args = _parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    args = parser.parse_args([f"--link-mode={a[7:]}" if a.startswith("--link=") else a for a in given])
+    if isinstance(getattr(args, "link", None), str):
+        try:
+            args.link = _link(args.link)
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"argument --link: {error}")
     registry = registry or default_registry()
     out = sys.stdout
     try:
