@@ -86,3 +86,22 @@ def test_a_generated_multi_frame_edf_round_trips(dtype: str, tmp_path: Path) -> 
         assert ds.frames.frame(2).header["only_in_frame_2"] == "yes"
         assert "only_in_frame_2" not in ds.frames.frame(3).header
         np.testing.assert_array_equal(ds.positioners["th"], [0.25, 1.25, 2.25, 3.25, 4.25])
+
+
+def test_text_hdf5_cannot_hold_comes_back_in_columns_positioners_and_sample(tmp_path: Path) -> None:
+    """Text holding NUL, or a value that is not text among text, goes as JSON and comes back as it was."""
+    ds = beamio.Dataset(
+        "1.1",
+        "t",
+        {"k": "v"},
+        columns={"c": np.array(["a\x00b", "c"], dtype=object), "o": np.array(["a", 1], dtype=object)},
+        positioners={"m": "x\x00y"},
+        sample={"name": "s\x00t"},
+    )
+    beamio.write(ds, tmp_path / "out.h5")
+    with beamio.open(tmp_path / "out.h5") as f:
+        again = f[0]
+        assert list(np.asarray(again.columns["c"])) == ["a\x00b", "c"]
+        assert list(np.asarray(again.columns["o"])) == ["a", 1]
+        assert again.positioners["m"] == "x\x00y"
+        assert again.sample["name"] == "s\x00t"

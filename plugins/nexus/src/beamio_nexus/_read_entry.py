@@ -16,7 +16,7 @@ from beamio import Array, Dataset, Diagnostics, FrameStack, Group, Guard, Header
 
 from ._read_plot import default_plot
 from ._read_tree import nx_class, scalar_text, text
-from ._restore import frame_headers, original, spectra, stored_header, stored_text
+from ._restore import frame_headers, json_marked, original, spectra, stored_header, stored_text
 
 __all__ = ["entry_dataset"]
 
@@ -75,7 +75,8 @@ def _measured(
             continue
         detector = measurement.get(f"{name}_info")
         if node.ndim == 1 and "interpretation" not in node.attrs:
-            columns[original(node)] = LazyArray.from_array(node.value)
+            marked = json_marked(node)  # text HDF5 cannot hold, written as JSON
+            columns[original(node)] = LazyArray.from_array(node.value if marked is None else marked)
         elif frames is None and isinstance(detector, Group) and node.ndim >= 2:
             if "calibration" not in detector:  # an MCA's spectra: Dataset.spectra
                 headers = frame_headers(detector, node.shape[0], origin, log)
@@ -100,10 +101,16 @@ def _positioners(instrument: Group | None) -> dict[str, Any]:
     if not isinstance(motors, Group):
         return {}
     return {
-        original(node): node.value[()] if node.ndim == 0 else node.value
-        for node in motors.values()
-        if isinstance(node, Array) and node.ndim <= 1
+        original(node): _value(node) for node in motors.values() if isinstance(node, Array) and node.ndim <= 1
     }
+
+
+def _value(node: Array) -> Any:
+    """A positioner's value: a scalar read now, an array lazy; text written as JSON decoded."""
+    marked = json_marked(node)
+    if marked is not None:
+        return marked
+    return node.value[()] if node.ndim == 0 else node.value
 
 
 def _sample(group: Group | None) -> Mapping[str, Any]:
@@ -115,8 +122,11 @@ def _values(group: Group) -> dict[str, Any]:
     """Scalars as Python values (text decoded), other arrays lazy, groups as nested mappings."""
     out: dict[str, Any] = {}
     for name, node in group.items():
+        marked = None if isinstance(node, Group) else json_marked(node)  # text HDF5 cannot hold, as JSON
         if isinstance(node, Group):
             out[name] = _sample(node)
+        elif marked is not None:
+            out[name] = marked
         elif node.shape in ((), (1,)):  # the NeXus API wrote every scalar as a one-element array
             out[name] = text(node[...])
         else:

@@ -70,6 +70,24 @@ def _texts(node: Any) -> list[str]:
     return [v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v) for v in values.tolist()]
 
 
+def json_marked(node: Array) -> Any:
+    """A dataset of text whose ``@json`` lists values the writer wrote as JSON, those decoded; else None.
+
+    A scalar gives its value; an array, an array of objects (text, or what JSON gave).
+    """
+    if "json" not in node.attrs or node.dtype.kind not in "OSU":
+        return None
+    try:
+        values = _json_decoded(_texts(node), node.attrs["json"], node.name)
+    except _NotStored:
+        return None  # not what beamio's writer stores: the text as it is
+    if node.ndim == 0:
+        return values[0]
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array.reshape(node.shape)
+
+
 def _json_decoded(texts: list[str], positions: Any, what: str) -> list[Any]:
     """``texts`` with those at ``positions`` (an ``@json`` attribute, or None) decoded from JSON."""
     values: list[Any] = list(texts)
