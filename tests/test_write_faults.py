@@ -349,8 +349,16 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.fixture
 def many_frames(tmp_path: Path) -> Path:
-    """An EDF file of 40 frames."""
-    frames = FrameStack.from_array(np.arange(40 * 32 * 32, dtype=np.uint16).reshape(40, 32, 32))
+    """An EDF file of 40 frames, large enough that a writer reads them in ten blocks.
+
+    Each read sleeps 50 ms (``_SLOW_CONVERT``): the conversion is still writing half a
+    second after its temporary appears, however slowly a loaded machine sends the signal.
+    Frames of 32 × 32 were read in one block and written in 50 ms: a signal sent later
+    found the conversion done.
+    """
+    frames = FrameStack.from_array(
+        (np.arange(40 * 256 * 512) % 65521).astype(np.uint16).reshape(40, 256, 512)
+    )
     return beamio.write(Dataset("1", "frames", frames=frames), tmp_path / "many.edf")
 
 
@@ -405,7 +413,7 @@ def test_sigkill_leaves_a_temporary_that_the_next_conversion_removes(
     beamio.convert(many_frames, target, overwrite=True)
     assert os.listdir(folder) == [name]
     with beamio.open(target) as file:
-        assert file[0].frames.shape == (40, 32, 32)
+        assert file[0].frames.shape == (40, 256, 512)
 
 
 @posix
@@ -447,3 +455,17 @@ def test_sigkill_during_a_large_conversion(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert os.listdir(folder) == ["large.h5"]
+
+
+def test_a_stop_a_finalizer_swallowed_still_stops_the_write_before_it_is_committed(tmp_path: Path) -> None:
+    """SIGTERM handled inside a weakref callback: Python prints 'Exception ignored' and goes on."""
+    from beamio import cli
+
+    target = tmp_path / "out.h5"
+    with cli._terminable():
+        cli._pending.append(cli._Terminated)  # what the handler records before it raises
+        with pytest.raises(cli._Terminated):
+            beamio.write(Dataset("1", "t", columns={"a": np.arange(3.0)}), target)
+    assert os.listdir(tmp_path) == []
+    beamio.write(Dataset("1", "t", columns={"a": np.arange(3.0)}), target)  # outside: no stop pending
+    assert os.listdir(tmp_path) == ["out.h5"]

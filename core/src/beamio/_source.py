@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import errno
+import glob
 import gzip
 import lzma
 import os
@@ -14,7 +15,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -344,6 +345,11 @@ def _full_error(number: int, final: Path, temp: Path, existed: bool) -> OSError:
     return full
 
 
+#: Called just before a complete temporary replaces its target; one that raises stops the write
+#: (the command line's: a signal whose exception a finalizer swallowed).
+COMMIT_CHECKS: list[Callable[[], None]] = []
+
+
 @contextlib.contextmanager
 def atomic_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Target]:
     """Yield a Target whose temporary file replaces ``path`` only if the block succeeds.
@@ -370,12 +376,18 @@ def atomic_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
             raise FileNotFoundError(f"the writer wrote nothing to {temp}")
         if final.exists() and not overwrite:
             raise TargetExistsError(f"{final} appeared while writing; not replaced")
+        for check in COMMIT_CHECKS:
+            check()
         os.replace(temp, final)
     except BaseException as error:
         number = _disk_full(error)
         full = _full_error(number, final, temp, existed) if number is not None else None
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+        # What a writer made beside the temporary (``….tmp-xyz``) and could not remove itself:
+        # a signal may stop its own clean-up half way.
+        for left in folder.glob(f"{glob.escape(temp.name)}-*"):
+            shutil.rmtree(left, ignore_errors=True) if left.is_dir() else left.unlink(missing_ok=True)
         if full is not None:
             raise full from error
         raise

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from ._registry import Registry, default_registry
+from ._source import COMMIT_CHECKS
 from .errors import BeamioError, NoFormatMatched, OptionError
 
 __all__ = ["main"]
@@ -391,8 +392,25 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is, so that it stops as on Ctrl-C: temporary files removed."""
 
 
+#: The stop a signal asked for, kept: raised where the program stands, it is lost when that is
+#: a finalizer (a weakref callback, a __del__: Python prints "Exception ignored" and goes on).
+_pending: list[type[KeyboardInterrupt]] = []
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    _pending.append(_Terminated)
     raise _Terminated
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    _pending.append(KeyboardInterrupt)
+    raise KeyboardInterrupt
+
+
+def _stop_if_asked() -> None:
+    """Raise the stop a signal asked for, if a finalizer swallowed it: before a file is committed."""
+    if _pending:
+        raise _pending[0]
 
 
 @contextlib.contextmanager
@@ -401,16 +419,29 @@ def _terminable() -> Iterator[None]:
 
     Left to its default, SIGTERM ends the process where it stands and leaves the
     temporary file of a conversion behind. A handler another program installed is kept.
+    Either signal is also remembered, and a write checks before it renames its file
+    into place (:data:`beamio._source.COMMIT_CHECKS`): a stop raised inside a
+    finalizer, which Python ignores, still stops the write.
     """
     main_thread = threading.current_thread() is threading.main_thread()
-    if not main_thread or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    if not main_thread:
         yield
         return
-    signal.signal(signal.SIGTERM, _terminate)
+    installed: list[tuple[signal.Signals, Any]] = []
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+        installed.append((signal.SIGTERM, signal.SIG_DFL))
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+        installed.append((signal.SIGINT, signal.default_int_handler))
+    _pending.clear()
+    COMMIT_CHECKS.append(_stop_if_asked)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        COMMIT_CHECKS.remove(_stop_if_asked)
+        for number, handler in installed:
+            signal.signal(number, handler)
 
 
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
