@@ -21,7 +21,7 @@ HDF5 file's folder), or from that folder. beamio's reader does it itself.
 For the way back, ``<detector>/linked_files`` (NXcollection) records each referenced
 file: ``name`` as the segments name it, ``size`` in bytes and ``mtime_ns``; every
 dataset that references them names that group in ``@linked_files``, and beamio's
-reader compares them with the files when it opens the stack (:func:`changed_files`).
+reader compares them with the files when it opens the stack (:mod:`._read_link`).
 Plain HDF5 readers cannot know: they read whatever the files hold now.
 """
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import Any
@@ -43,15 +42,7 @@ from beamio.errors import FormatError, UnsupportedOperation
 
 from ._write_tree import Group, set_attr
 
-__all__ = [
-    "LINK_MODES",
-    "MAX_SEGMENTS",
-    "Linker",
-    "external_names",
-    "linked_problems",
-    "read_parts",
-    "segments",
-]
+__all__ = ["LINK_MODES", "MAX_SEGMENTS", "RECORD", "Linker", "changed", "segments"]
 
 LINK_MODES = (False, True, "auto")
 #: Segments of one external dataset: 2 048 × 24 bytes stay well within an object header's 64 KiB.
@@ -218,15 +209,14 @@ class Linker:
         for path, seen in files.items():
             if path not in self._stamps:
                 status = os.stat(path)
-                now = (status.st_size, status.st_mtime_ns)
-                if seen is not None and seen != now:
+                how = changed(seen, status) if seen is not None else None
+                if how is not None:
                     raise FormatError(
-                        f"it changed since it was opened (it was {seen[0]} bytes modified {_when(seen[1])},"
-                        f" it is {now[0]} bytes modified {_when(now[1])}): its frames would be linked at"
+                        f"it changed since it was opened ({how}): its frames would be linked at"
                         " offsets that no longer hold them; open it again",
                         path,
                     )
-                self._stamps[path] = seen or now
+                self._stamps[path] = seen or (status.st_size, status.st_mtime_ns)
         record = detector.group(RECORD, "NXcollection")
         record.texts("name", [self.name_of(p) for p in files])
         record.dataset("size", np.array([self._stamps[p][0] for p in files], np.int64))
@@ -273,85 +263,14 @@ def _described(dtype: np.dtype) -> str:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def external_names(dataset: h5py.Dataset) -> list[str]:
-    """The files of a dataset's external storage, each once, in order; [] for other datasets."""
-    plist = dataset.id.get_create_plist()
-    if plist.get_layout() != h5py.h5d.CONTIGUOUS:
-        return []
-    names = (plist.get_external(i)[0] for i in range(plist.get_external_count()))
-    return list(dict.fromkeys(os.fsdecode(name) for name in names))
-
-
-def linked_problems(dataset: h5py.Dataset, folder: str) -> list[str] | None:
-    """What is wrong with the files a stack references, a sentence each; None if it references none.
-
-    The record ``@linked_files`` names (beamio's) gives each file's size and time;
-    without one, only whether each file of the external storage exists. Relative
-    names are those of the HDF5 file's ``folder``.
-    """
-    record = dataset.attrs.get(RECORD) if dataset.is_virtual or external_names(dataset) else None
-    if record is None:
-        names = external_names(dataset)
-        if not names:
-            return None
-        # h5py gives at most 255 bytes of a name: a longer one is not checked (HDF5 opens it).
-        return [
-            f"{os.path.join(folder, n)} is missing" for n in names if len(n) < 255 and not _exists(n, folder)
-        ]
-    group = dataset.file.get(record.decode() if isinstance(record, bytes) else str(record))
-    if not isinstance(group, h5py.Group) or not {"name", "size", "mtime_ns"} <= set(group):
-        return [f"its record {record} of the files it references is missing or incomplete"]
-    names = [os.fsdecode(n) for n in group["name"][()]]
-    sizes, times = group["size"][()], group["mtime_ns"][()]
-    problems = []
-    for name, size, mtime in zip(names, sizes, times, strict=False):
-        path = os.path.join(folder, name)
-        try:
-            now = os.stat(path)
-        except (OSError, ValueError) as error:  # ValueError: a name holding a NUL
-            problems.append(f"{path}, which it references, is missing ({getattr(error, 'strerror', error)})")
-            continue
-        if (now.st_size, now.st_mtime_ns) != (int(size), int(mtime)):
-            problems.append(
-                f"{path}, which it references, changed since it was linked: it was {int(size)} bytes"
-                f" modified {_when(int(mtime))}, it is {now.st_size} bytes modified {_when(now.st_mtime_ns)}"
-            )
-    return problems
-
-
-def read_parts(parts: list[tuple[int, int, h5py.Dataset]], dtype: np.dtype) -> Callable[[Any], np.ndarray]:
-    """The read function of a virtual stack over ``(first, stop, part)``, reading the parts themselves.
-
-    HDF5 opens a virtual dataset's sources with an access property list of its own,
-    without the external-file prefix: a stack of relatively named parts reads only
-    where the environment says ``HDF5_EXTFILE_PREFIX``. beamio opens the parts with
-    the prefix and reads the frames of each.
-    """
-
-    def read(key: tuple[Any, ...]) -> np.ndarray:
-        rows, rest = key[0], key[1:]
-        if isinstance(rows, int):
-            first, _, part = next(p for p in parts if p[0] <= rows < p[1])
-            index = (rows - first, *rest)
-            return np.asarray(part[index], dtype)
-        wanted = range(rows.start, rows.stop, rows.step)
-        pieces = []
-        for first, stop, part in parts:
-            inside = wanted[bisect_left(wanted, first) : bisect_left(wanted, stop)]
-            if len(inside):
-                picked = slice(inside.start - first, inside[-1] - first + 1, rows.step)
-                index = (picked, *rest)
-                pieces.append(np.asarray(part[index], dtype))
-        if not pieces:  # no frame: an empty selection of the first part, for the shape
-            index = (slice(0, 0, 1), *rest)
-            return np.asarray(parts[0][2][index], dtype)
-        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-
-    return read
-
-
-def _exists(name: str, folder: str) -> bool:
-    return os.path.exists(os.path.join(folder, name))
+def changed(then: tuple[int, int], now: os.stat_result) -> str | None:
+    """How a file differs from its recorded (size, mtime in ns), in words; None when it does not."""
+    if (now.st_size, now.st_mtime_ns) == then:
+        return None
+    return (
+        f"it was {then[0]} bytes modified {_when(then[1])},"
+        f" it is {now.st_size} bytes modified {_when(now.st_mtime_ns)}"
+    )
 
 
 def _when(ns: int) -> str:

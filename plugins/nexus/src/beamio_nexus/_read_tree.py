@@ -19,8 +19,8 @@ import numpy as np
 
 from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
-from ._link import external_names, linked_problems, read_parts
 from ._read_filters import describe, missing_filters
+from ._read_link import external_names, linked_problems, read_parts
 
 __all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
 
