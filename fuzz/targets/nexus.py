@@ -1,9 +1,12 @@
 """The NeXus/HDF5 reader over h5py: the tree, entries, default plots and what beamio's writer stored.
 
-RSS_MB allows what libhdf5 itself allocates for a damaged file and beamio cannot check first:
-before it reads a variable-length string, HDF5 allocates and zeroes the length the file
-states (a 32-bit count: up to 4 GiB), then finds the heap object is not that long and fails
-(H5T__conv_vlen). beamio gets HDF5's error, as a FormatError or an absent attribute.
+RSS_MB allows what libhdf5 itself allocates for a damaged file where beamio cannot look
+first: before it reads a variable-length string, HDF5 allocates and zeroes the length the
+file states (a 32-bit count: up to 4 GiB), then finds the heap object is not that long and
+fails (H5T__conv_vlen). beamio reads those lengths itself where it can find them
+(beamio_nexus/_read_vlen.py: attributes in an object header, compact, contiguous and
+unfiltered chunked datasets) and refuses one longer than the file; an attribute in dense
+storage, or a compressed chunk, still reaches HDF5.
 """
 
 FORMAT = "nexus"

@@ -4,7 +4,7 @@ Three kinds of hostility: NeXus structure that lies (attributes of any type and 
 where NX_class, default, signal, axes and beamio's stored headers are expected; links
 to nowhere), bytes damaged after the fact (truncation, flipped bytes), and the damage
 that makes libhdf5 itself hang or allocate, which beamio keeps from it (SWMR retries,
-global heaps parsed forever) or documents (a variable-length string's length).
+global heaps parsed forever, a variable-length string that says it is longer than the file).
 """
 
 from __future__ import annotations
@@ -519,19 +519,147 @@ def test_the_heap_check_reads_files_up_to_its_limit_only(tmp_path: Path) -> None
     assert HEAP_CHECK_LIMIT == 16 << 20  # larger files would be read whole for it
 
 
-def test_a_variable_length_string_whose_length_lies_is_absent(tmp_path: Path) -> None:
-    # libhdf5 allocates (and zeroes) the length a string says before it finds the heap object shorter
-    # (H5T__conv_vlen): beamio cannot look first. Here 16 MiB; a length field holds up to 4 GiB.
-    content, heap = _vlen_file(tmp_path / "vlen.h5")
-    reference = struct.pack("<IQ", len("NXentry"), heap)
-    assert content.count(reference) == 1
-    at = content.index(reference)
-    path = tmp_path / "lying.h5"
-    path.write_bytes(content[:at] + struct.pack("<I", 16 << 20) + content[at + 4 :])
+_LIES = 0xFFFF_FF00  # what a length field can say: 4 GiB, which HDF5 would allocate and zero first
+
+
+def _lookup3(data: bytes) -> int:
+    """Bob Jenkins' lookup3 hash (``hashlittle``, initial value 0): HDF5's checksum of its metadata."""
+    mask = 0xFFFF_FFFF
+
+    def rot(x: int, k: int) -> int:
+        return ((x << k) | (x >> (32 - k))) & mask
+
+    a = b = c = (0xDEADBEEF + len(data)) & mask
+    position, left = 0, len(data)
+    while left > 12:
+        a = (a + int.from_bytes(data[position : position + 4], "little")) & mask
+        b = (b + int.from_bytes(data[position + 4 : position + 8], "little")) & mask
+        c = (c + int.from_bytes(data[position + 8 : position + 12], "little")) & mask
+        for x, y, z, k in (
+            (0, 2, 1, 4),
+            (1, 0, 2, 6),
+            (2, 1, 0, 8),
+            (0, 2, 1, 16),
+            (1, 0, 2, 19),
+            (2, 1, 0, 4),
+        ):
+            v = [a, b, c]
+            v[x] = ((v[x] - v[y]) & mask) ^ rot(v[y], k)
+            v[y] = (v[y] + v[z]) & mask
+            a, b, c = v
+        position, left = position + 12, left - 12
+    if left == 0:
+        return c
+    tail = data[position:] + bytes(12 - left)
+    a = (a + int.from_bytes(tail[0:4], "little")) & mask
+    b = (b + int.from_bytes(tail[4:8], "little")) & mask
+    c = (c + int.from_bytes(tail[8:12], "little")) & mask
+    for x, y, k in ((2, 1, 14), (0, 2, 11), (1, 0, 25), (2, 1, 16), (0, 2, 4), (1, 0, 14), (2, 1, 24)):
+        v = [a, b, c]
+        v[x] = ((v[x] ^ v[y]) - rot(v[y], k)) & mask
+        a, b, c = v
+    return c
+
+
+def _lying(
+    path: Path, content: bytes, heap: int, value: str, length: int = _LIES, *, every: bool = False
+) -> Path:
+    """``content`` with the stored length of the string ``value`` (in heap ``heap``) set to ``length``.
+
+    The one string of that length in that heap, or ``every`` one. In a version 2 object
+    header, its checksum made to match again: HDF5 would refuse the header.
+    """
+    reference = struct.pack("<IQ", len(value), heap)
+    assert every or content.count(reference) == 1
+    for _ in range(content.count(reference)):
+        at = content.index(reference)
+        damaged = bytearray(content[:at] + struct.pack("<I", length) + content[at + 4 :])
+        header = max(content.rfind(b"OHDR", 0, at), content.rfind(b"OCHK", 0, at))
+        # Its checksum follows the block: the first 4 bytes that are the hash of all before (none: version 1).
+        end = next(
+            (
+                end
+                for end in range(at + 4, len(content) - 3)
+                if _lookup3(content[header:end]) == int.from_bytes(content[end : end + 4], "little")
+            ),
+            None,
+        )
+        if header >= 0 and end is not None:
+            damaged[end : end + 4] = _lookup3(bytes(damaged[header:end])).to_bytes(4, "little")
+        content = bytes(damaged)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("libver", ["earliest", "latest"])  # object headers of version 1 and 2
+def test_an_attribute_string_longer_than_the_file_is_absent_unread(tmp_path: Path, libver: str) -> None:
+    # libhdf5 allocates and zeroes the length a string says before it finds the heap object shorter
+    # (H5T__conv_vlen): 4 GiB and seconds for this file. beamio reads the length first.
+    with h5py.File(tmp_path / "vlen.h5", "w", libver=libver) as h5:
+        entry = h5.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "a scan"
+    content = (tmp_path / "vlen.h5").read_bytes()
+    path = _lying(tmp_path / "lying.h5", content, content.index(b"GCOL"), "NXentry")
     with beamio.open(path) as f:
         assert "NX_class" not in f.tree["entry"].attrs
         assert [d.key for d in f.datasets] == ["entry"]  # a top-level group, though not an NXentry
         assert f["entry"].title == "a scan"
+        assert [str(d) for d in f.diagnostics] == [
+            f"{path}: /entry: attribute 'NX_class': it says it holds {_LIES} bytes, more than the file's"
+            f" {len(content)}: HDF5 would allocate that much before finding it damaged; left out"
+        ]
+
+
+def test_an_attribute_in_a_continued_header_is_checked_too(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "vlen.h5", "w") as h5:
+        entry = h5.create_group("entry")
+        for i in range(12):  # the first header block fills: the rest goes to a continuation block
+            entry.attrs[f"filler_{i}"] = np.arange(40)
+        entry.attrs["NX_class"] = "NXentry"
+        entry["title"] = "a scan"
+    content = (tmp_path / "vlen.h5").read_bytes()
+    path = _lying(tmp_path / "lying.h5", content, content.index(b"GCOL"), "NXentry", len(content) + 1)
+    with h5py.File(path) as h5, pytest.raises(OSError, match="global heap"):
+        h5["entry"].attrs["NX_class"]  # the damage HDF5 finds, once it has allocated what it says
+    with beamio.open(path) as f:
+        assert "NX_class" not in f.tree["entry"].attrs
+        assert len(f.tree["entry"].attrs) == 12
+        assert [str(d) for d in f.diagnostics] == [
+            f"{path}: /entry: attribute 'NX_class': it says it holds {len(content) + 1} bytes, more than the"
+            f" file's {len(content)}: HDF5 would allocate that much before finding it damaged; left out"
+        ]
+
+
+@pytest.mark.parametrize("layout", ["compact", "contiguous", "chunked"])
+def test_a_dataset_string_longer_than_the_file_is_refused_unread(tmp_path: Path, layout: str) -> None:
+    names = np.array(["th", "tth", "kappa"], dtype=h5py.string_dtype())
+    with h5py.File(tmp_path / "vlen.h5", "w") as h5:
+        entry = h5.create_group("entry")
+        entry.attrs["NX_class"] = "NXentry"
+        create = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        if layout == "chunked":
+            create.set_chunk((2,))
+        else:
+            create.set_layout(h5py.h5d.COMPACT if layout == "compact" else h5py.h5d.CONTIGUOUS)
+        space = h5py.h5s.create_simple((3,))
+        stored = h5py.h5d.create(
+            entry.id, b"names", h5py.h5t.py_create(names.dtype, logical=True), space, dcpl=create
+        )
+        h5py.Dataset(stored)[...] = names
+    content = (tmp_path / "vlen.h5").read_bytes()
+    path = _lying(tmp_path / "lying.h5", content, content.index(b"GCOL"), "tth")
+    with beamio.open(path) as f:
+        names_read = f.tree["entry/names"]
+        with pytest.raises(FormatError) as caught:
+            names_read[...]
+    which = "an element of its chunk (0,)" if layout == "chunked" else "its element 1"
+    assert str(caught.value) == (
+        f"{path}: /entry/names: {which} says it holds {_LIES} bytes, more than the file's"
+        f" {len(content)}: HDF5 would allocate that much before finding it damaged"
+    )
+    with beamio.open(tmp_path / "vlen.h5") as f:  # undamaged, the same reads
+        assert f.tree["entry/names"][...].tolist() == [b"th", b"tth", b"kappa"]
 
 
 def test_a_compressed_file_that_inflates_past_the_bound_is_refused(tmp_path: Path) -> None:

@@ -599,3 +599,22 @@ def test_link_before_the_files_on_the_command_line(tmp_path: Path) -> None:
     paths = _series(tmp_path, 2)
     assert main(["convert", "--link", str(paths[0]), str(paths[1]), str(tmp_path / "out.h5")]) == 0
     assert len(_h5_stack(tmp_path / "out.h5").external) == 2
+
+
+def test_a_damaged_record_of_the_linked_files_is_said_and_not_read(tmp_path: Path) -> None:
+    from .test_hostile import _LIES, _lying
+
+    paths = _series(tmp_path, 1)
+    beamio.convert([str(p) for p in paths], tmp_path / "link.h5", link=True)
+    content = (tmp_path / "link.h5").read_bytes()  # the name is in per-frame headers too: all lie
+    out = _lying(tmp_path / "damaged.h5", content, content.index(b"GCOL"), str(paths[0]), every=True)
+    with beamio.open(out) as f:
+        frames = f[0].frames
+        said = [d.message for d in f.diagnostics]
+        assert said[0] == (
+            "/_1_1/measurement/image: its record /_1_1/instrument/image/linked_files/name"
+            f" is damaged: it says it holds {_LIES} bytes, more than the file's {len(content)}: HDF5 would"
+            " allocate that much before finding it damaged; reading it is an error"
+        )
+        with pytest.raises(FormatError, match="linked_files/name is damaged"):
+            frames[0]

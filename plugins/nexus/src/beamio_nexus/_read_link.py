@@ -17,6 +17,7 @@ import h5py
 import numpy as np
 
 from ._link import RECORD, changed
+from ._read_vlen import VlenCheck
 
 __all__ = ["external_names", "linked_problems", "read_parts"]
 
@@ -30,15 +31,21 @@ def external_names(dataset: h5py.Dataset) -> list[str]:
     return list(dict.fromkeys(os.fsdecode(name) for name in names))
 
 
-def linked_problems(dataset: h5py.Dataset, folder: str) -> list[str] | None:
+def linked_problems(dataset: h5py.Dataset, folder: str, vlen: VlenCheck) -> list[str] | None:
     """What is wrong with the files a stack references, a sentence each; None if it references none.
 
     The record ``@linked_files`` names (beamio's) gives each file's size and time;
     without one, only whether each file of the external storage exists. Relative
-    names are those of the HDF5 file's ``folder``.
+    names are those of the HDF5 file's ``folder``. ``vlen`` checks the record's strings
+    before HDF5 reads them.
     """
     names = external_names(dataset)
-    record = dataset.attrs.get(RECORD) if dataset.is_virtual or names else None
+    if not (dataset.is_virtual or names):
+        return None
+    damaged = vlen.attribute(dataset, RECORD.encode())
+    if damaged is not None:
+        return [f"its @{RECORD} is damaged: {damaged}"]
+    record = dataset.attrs.get(RECORD)
     if record is None:
         if not names:
             return None
@@ -49,6 +56,9 @@ def linked_problems(dataset: h5py.Dataset, folder: str) -> list[str] | None:
     group = dataset.file.get(record.decode() if isinstance(record, bytes) else str(record))
     if not isinstance(group, h5py.Group) or not {"name", "size", "mtime_ns"} <= set(group):
         return [f"its record {record} of the files it references is missing or incomplete"]
+    damaged = vlen.dataset(group["name"])
+    if damaged is not None:
+        return [f"its record {record}/name is damaged: {damaged}"]
     recorded = [os.fsdecode(n) for n in group["name"][()]]
     sizes, times = group["size"][()], group["mtime_ns"][()]
     problems = []

@@ -44,8 +44,12 @@ _WRAP = 1 << 64  # HDF5's sizes are 64-bit
 _REFUSALS = (OSError, RuntimeError, ValueError)
 
 
-def open_hdf5(source: Source) -> h5py.File:
-    """The file opened read-only, without locking; with SWMR when a SWMR writer has it open."""
+def open_hdf5(source: Source) -> tuple[h5py.File, bytes | None]:
+    """The file opened read-only, without locking; with SWMR when a SWMR writer has it open.
+
+    With it, the decompressed content HDF5 reads (a ``.h5.gz``), None for a file read where it is.
+    """
+    content = None
     if source.compression:
         content = source.read_bytes()  # bounded: a bz2 or xz bomb stops there
         target: Any = io.BytesIO(content)
@@ -57,14 +61,14 @@ def open_hdf5(source: Source) -> h5py.File:
             with open(source.path, "rb") as handle:
                 check_global_heaps(handle.read(), source.path)
     try:
-        return h5py.File(target, "r", locking=False)
+        return h5py.File(target, "r", locking=False), content
     except _REFUSALS as error:
         refusal = error
     if not source.compression and _superblock_version(source.head.data) == 3:
         with contextlib.suppress(*_REFUSALS):
-            return _open_swmr(source.path)
+            return _open_swmr(source.path), content
     with contextlib.suppress(*_REFUSALS):
-        return h5py.File(target, "r")  # open in this process already, with h5py's default locking
+        return h5py.File(target, "r"), content  # open in this process already, with h5py's default locking
     if "open for write" in str(refusal):
         raise FormatError(
             f"HDF5 cannot open it: a program is writing it without SWMR ({refusal}); it opens once that"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO
 
 import h5py
 import numpy as np
@@ -21,6 +21,7 @@ from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
 from ._read_filters import describe, missing_filters
 from ._read_link import external_names, linked_problems, read_parts
+from ._read_vlen import VlenCheck
 
 __all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
 
@@ -72,16 +73,19 @@ class Attributes(Mapping[str, Any]):
 
     Finding the entries asks every group for its ``NX_class`` only; reading every
     attribute of every group listed cost half of an open. An attribute h5py cannot
-    read is absent. Names that are not UTF-8 are decoded with surrogate escapes.
+    read is absent, and so is one ``refused`` says no to (a string whose stored length
+    is beyond the file). Names that are not UTF-8 are decoded with surrogate escapes.
     """
 
-    def __init__(self, obj: Any) -> None:
-        self._obj = obj
+    def __init__(self, obj: Any, refused: Callable[[Any, str], bool] | None = None) -> None:
+        self._obj, self._refused = obj, refused
         self._read: dict[str, Any] = {}
         self._names: list[str] | None = None
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._read:
+            if self._refused is not None and self._refused(self._obj, key):
+                raise KeyError(key)
             try:
                 self._read[key] = text(self._obj.attrs[_h5_name(key)])
             except _DAMAGED as error:
@@ -149,6 +153,10 @@ def chunk_cache(dataset: h5py.Dataset) -> int | None:
     return wanted if 1 << 20 < wanted <= CHUNK_CACHE_LIMIT else None
 
 
+def _open_binary(path: str) -> BinaryIO:
+    return open(path, "rb")
+
+
 def _member(parent: h5py.Group, name: str | bytes, folder: str) -> Any:
     """``parent[name]``; an external dataset already open with the prefix ``folder`` is opened with it.
 
@@ -213,8 +221,18 @@ class _Members(Mapping[str, Any]):
 class Tree:
     """Builds the path view of one open HDF5 file and reports what it had to forgive."""
 
-    def __init__(self, h5: h5py.File, guard: Guard, log: Diagnostics, path: str) -> None:
+    def __init__(
+        self,
+        h5: h5py.File,
+        guard: Guard,
+        log: Diagnostics,
+        path: str,
+        opener: Callable[[], BinaryIO] | None = None,
+    ) -> None:
+        """``opener`` opens the file's bytes (``path`` unless given), to read strings' stored lengths."""
         self.h5, self.guard, self.log, self.path = h5, guard, log, path
+        self.vlen = VlenCheck(h5, opener or (lambda: _open_binary(path)))
+        self._refusals: set[tuple[int, str]] = set()
         #: Where relative names of external storage are: the HDF5 file's folder.
         self.folder = os.path.dirname(os.path.abspath(path))
         #: How many times the file was refreshed: groups list their members again when it changes.
@@ -233,11 +251,11 @@ class Tree:
 
     def root(self, aliases: Sequence[str] = ()) -> Group:
         """The root group; ``aliases`` (``"entry/sub"``) are deeper groups also listed as root members."""
-        return Group("", _Members(self, self.h5, aliases), Attributes(self.h5))
+        return Group("", _Members(self, self.h5, aliases), Attributes(self.h5, self.refused))
 
     def group(self, obj: h5py.Group, name: str) -> Group:
         """The group of the tree over an h5py group."""
-        return Group(name, _Members(self, obj, ()), Attributes(obj))
+        return Group(name, _Members(self, obj, ()), Attributes(obj, self.refused))
 
     def members(self, obj: h5py.Group) -> dict[str, Any]:
         """The groups and arrays of an h5py group, without those that cannot be opened."""
@@ -268,10 +286,27 @@ class Tree:
             return None
         try:
             known, fresh = self._known(parent, name, obj)
-            return Array(_decoded(name), self.array(known, where, report=fresh), Attributes(known))
+            array = self.array(known, where, report=fresh)
+            return Array(_decoded(name), array, Attributes(known, self.refused))
         except _DAMAGED as error:  # a type h5py has no numpy type for, a damaged layout or filter pipeline
             self.log.report(f"{where}: HDF5 could not open it: {_said(error)}; left out")
             return None
+
+    def refused(self, obj: Any, key: str) -> bool:
+        """Whether attribute ``key`` of h5py object ``obj`` is left unread (a string longer than the file)."""
+        name = _h5_name(key)
+        problem = self.vlen.attribute(obj, name if isinstance(name, bytes) else name.encode())
+        if problem is None:
+            return False
+        said = (id(obj.id), key)
+        if said not in self._refusals:
+            self._refusals.add(said)
+            try:
+                where = _decoded(obj.name)
+            except _DAMAGED:
+                where = "an object"
+            self.log.report(f"{where}: attribute {key!r}: {problem}; left out")
+        return True
 
     def _known(self, parent: h5py.Group, name: str | bytes, obj: h5py.Dataset) -> tuple[h5py.Dataset, bool]:
         """The tree's one handle on dataset ``obj`` (member ``name`` of ``parent``), and whether it is new.
@@ -318,12 +353,14 @@ class Tree:
         if missing and report:
             self.log.report(f"{where}: {describe(missing)}")
         if id(dataset) not in self._linked:  # a stack reached by three links is checked once
-            self._linked[id(dataset)] = linked_problems(dataset, self.folder)
+            self._linked[id(dataset)] = linked_problems(dataset, self.folder, self.vlen)
         linked = self._linked[id(dataset)]
         if linked and report:
             more = f" (and {len(linked) - 1} more)" if len(linked) > 1 else ""
             self.log.report(f"{where}: {linked[0]}{more}; reading it is an error")
         path = self.path
+        vlen = self.vlen
+        checked: list[str | None] = []  # what is wrong with its strings' stored lengths, once looked
         # A stack linked to big-endian EDF frames is big-endian in HDF5: read in this machine's order.
         native = dataset.dtype.newbyteorder("=") if dataset.dtype.kind in "biufc" else dataset.dtype
         if linked is not None and dataset.is_virtual:
@@ -334,6 +371,10 @@ class Tree:
         def read(key: Any) -> np.ndarray:
             if linked:
                 raise FormatError(f"{where}: " + "; ".join(linked), path)
+            if not checked:
+                checked.append(vlen.dataset(dataset))
+            if checked[0] is not None:
+                raise FormatError(f"{where}: {checked[0]}", path)
             try:
                 return np.asarray(fetch(key))
             except _DAMAGED as error:

@@ -9,6 +9,8 @@ written, and ``File.refresh()`` shows what the writer has appended since.
 
 from __future__ import annotations
 
+import io
+
 import h5py
 
 from beamio import (
@@ -27,7 +29,7 @@ from beamio import (
 
 from ._read_entry import entry_dataset
 from ._read_open import open_hdf5
-from ._read_tree import Tree, attributes, nx_class
+from ._read_tree import Tree, nx_class
 from ._restore import is_beamio_file, original, stored_header
 
 __all__ = ["NexusReader"]
@@ -59,14 +61,15 @@ class NexusReader(FormatReader):
 
     def read(self, source: Source) -> File:
         """Open the file read-only (with SWMR where a writer may be appending); build its Datasets."""
-        h5 = open_hdf5(source)
+        h5, content = open_hdf5(source)
         source.on_close(h5.close)
-        state = _State(h5, source)
+        state = _State(h5, source, content)
+        source.on_close(state.tree.vlen.close)
         if is_beamio_file(state.root.attrs):  # the source's own file header, as the writer stored it
             stored = stored_header(state.root, "file_header", source.path, source.diagnostics)
             header = stored or Header(origin=source.path)
         else:
-            header = Header(attributes(h5), origin=source.path)
+            header = Header(dict(state.root.attrs), origin=source.path)
         return source.file(
             state.datasets(),
             header=header,
@@ -78,9 +81,10 @@ class NexusReader(FormatReader):
 class _State:
     """What a NeXus File keeps: its tree, where each entry is, and each entry's diagnostics."""
 
-    def __init__(self, h5: h5py.File, source: Source) -> None:
+    def __init__(self, h5: h5py.File, source: Source, content: bytes | None) -> None:
         self.h5, self.source = h5, source
-        self.tree = Tree(h5, source.guard, source.diagnostics, source.path)
+        opener = None if content is None else (lambda: io.BytesIO(content))
+        self.tree = Tree(h5, source.guard, source.diagnostics, source.path, opener)
         found = self.tree.root()
         self.places = _entries(found, source.diagnostics)
         # A subentry's key "entry/sub" would hide its own tree in the path view: list that tree there.
