@@ -123,6 +123,33 @@ def read_through(path: str | os.PathLike[str]) -> None:
             pass
 
 
+def evict(paths: list[str]) -> bool:
+    """Drop files from the page cache (flushed first): the next read comes from the disk.
+
+    ``posix_fadvise(POSIX_FADV_DONTNEED)`` drops a file's clean pages, no privilege
+    needed; False where the system has no such call (the files stay cached).
+    """
+    if not hasattr(os, "posix_fadvise"):
+        return False
+    os.sync()
+    for path in paths:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(descriptor)
+    return True
+
+
+def durable(path: str | os.PathLike[str]) -> None:
+    """Wait until a written file is on the disk (``fsync``), as a copy that replaces its source must."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def prime_memory(nbytes: int) -> bool:
     """Touch ``nbytes`` of fresh memory and free it, then forget the peak it made (VmHWM).
 

@@ -64,6 +64,8 @@ from _common import (
     HERE,
     check_lines,
     discard,
+    durable,
+    evict,
     machine,
     mb,
     prime_memory,
@@ -192,15 +194,24 @@ def _quietly(convert: Convert) -> None:
         convert()
 
 
-def _convert_once(convert: Convert, out: str, prime: int, label: str, options: argparse.Namespace) -> None:
-    """Time one conversion into ``out``, from a flushed, primed state; print JSON."""
+def _convert_once(
+    convert: Convert, out: str, prime: int, label: str, options: argparse.Namespace, inputs: list[str]
+) -> None:
+    """Time one conversion into ``out``, from a flushed, primed state; print JSON.
+
+    With ``options.cold`` (bench_link's cold rows), the ``inputs`` are dropped from the
+    page cache first and the time ends when ``out`` is on the disk (``fsync``).
+    """
     Path(out).unlink(missing_ok=True)
     os.sync()  # no dirty page of an earlier run is flushed while this one is timed
     primed = not options.no_prime and prime_memory(prime)
+    cold = getattr(options, "cold", False) and evict(inputs)
     baseline, baseline_anon = status_kb("VmRSS"), status_kb("RssAnon")
     began = time.perf_counter()
     with profiled(options.profile, label):
         _quietly(convert)
+    if cold:
+        durable(out)
     seconds = time.perf_counter() - began
     result = {
         "seconds": seconds,
@@ -223,7 +234,7 @@ def child_edf(tool: str, folder: str, out: str, dtype: str, options: argparse.Na
         _quietly(converter(files, str(tiny), f"{scratch}/tiny.h5"))
     files = _series(Path(folder))
     size = sum(os.path.getsize(name) for name in files)
-    _convert_once(converter(files, folder, out), out, 2 * size, f"{tool}, {dtype} series", options)
+    _convert_once(converter(files, folder, out), out, 2 * size, f"{tool}, {dtype} series", options, files)
 
 
 def child_spec(tool: str, spec: str, out: str, options: argparse.Namespace) -> None:
@@ -234,7 +245,7 @@ def child_spec(tool: str, spec: str, out: str, options: argparse.Namespace) -> N
         generate_spec(tiny, scans=10)
         _quietly(converter(str(tiny), f"{scratch}/tiny.h5"))
     # The NeXus files are 3 to 6 times the SPEC file: prime at least the largest.
-    _convert_once(converter(spec, out), out, 6 * os.path.getsize(spec), f"{tool}, SPEC", options)
+    _convert_once(converter(spec, out), out, 6 * os.path.getsize(spec), f"{tool}, SPEC", options, [spec])
 
 
 # -- checking the outputs -----------------------------------------------------------------------

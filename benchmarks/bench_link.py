@@ -16,12 +16,19 @@ the frame size.
 - ``cat``: ``cat frames_* > out`` in a subprocess, the floor of any copy: the same bytes;
 - ``copy``: ``beamio.convert("<folder>/frames_*.edf", out, "nexus")``, the frames copied;
 - ``link``: the same with ``link=True``: the stack is HDF5 external storage over the
-  EDF data blocks, one segment per frame, and no pixel is copied.
+  EDF data blocks, one segment per frame, and no pixel is copied;
+- ``h5py-link``: the least a Python program can do to link, with h5py: each header
+  read and split into keys, one stack with external storage, a column of text per key;
+  no detection, checks, positioners or plot. What a link in Python cannot beat;
+- ``cat-cold``, ``link-cold``: ``cat`` and ``link`` as a conversion of data that is not
+  in memory meets them: the EDF files dropped from the page cache first
+  (``posix_fadvise(DONTNEED)``), the time ending when the output is on the disk (``fsync``).
 
 Each run is ``bench_convert.py``'s: a fresh Python process converts a tiny series
 first (imports, plugins), flushes the dirty pages (``os.sync``), touches and frees
 fresh memory (:func:`_common.prime_memory`), then times one conversion until the
-output file is complete. The inputs are read once first (the page cache).
+output file is complete. The inputs are read once first (the page cache), but for the
+``-cold`` rows.
 
 **Reading all frames** of the ``--size`` series into one array, each run a fresh
 process that reads a tiny series and its link first:
@@ -81,7 +88,53 @@ from generate_edf import DTYPES, HEADER_SIZE, generate_series  # noqa: E402
 
 # bench_convert's children time the conversions; linking is one more of its converters.
 EDF_CONVERTERS["link"] = functools.partial(_edf_beamio, link=True)
-TOOLS = {"cat": "cat", "copy": "beamio", "link": "link"}  # this benchmark's names → bench_convert's
+
+
+def _edf_h5py_link(files: list[str], folder: str, out: str) -> Callable[[], None]:
+    """The least a Python program can do to link: each header read, one external stack, the keys' columns.
+
+    No detection, no checks, no positioners, counters or plot: the floor under any
+    linking conversion in Python with h5py, to weigh ``link`` against.
+    """
+    import h5py
+    import numpy as np
+
+    def convert() -> None:
+        columns: dict[str, list[str]] = {}
+        segments = []
+        for i, name in enumerate(files):
+            with open(name, "rb") as file:
+                head = file.read(HEADER_SIZE)
+            for item in head[head.index(b"{") + 1 : head.index(b"}")].split(b";"):
+                key, _, value = item.partition(b"=")
+                if value:
+                    columns.setdefault(key.strip().decode(), [""] * len(files))[i] = value.strip().decode()
+            segments.append((name, HEADER_SIZE, os.path.getsize(name) - HEADER_SIZE))
+        rows, columns_ = int(columns["Dim_2"][0]), int(columns["Dim_1"][0])
+        dtype = next(numpy for edf, numpy in DTYPES.values() if edf == columns["DataType"][0])
+        with h5py.File(out, "w") as h5:
+            entry = h5.create_group("entry")
+            entry.attrs["NX_class"] = "NXentry"
+            data = entry.create_group("data")
+            data.attrs.update({"NX_class": "NXdata", "signal": "data"})
+            data.create_dataset("data", (len(files), rows, columns_), dtype, external=segments)
+            header = entry.create_group("header")
+            for key, values in columns.items():
+                header.create_dataset(key, data=np.array(values, dtype=h5py.string_dtype()))
+
+    return convert
+
+
+EDF_CONVERTERS["h5py-link"] = _edf_h5py_link
+# This benchmark's names → bench_convert's; "-cold": the inputs out of the page cache, the output on disk.
+TOOLS = {
+    "cat": "cat",
+    "copy": "beamio",
+    "link": "link",
+    "h5py-link": "h5py-link",
+    "cat-cold": "cat",
+    "link-cold": "link",
+}
 # The issue's targets (issue 10), on a 2-core machine.
 LINK_VS_CAT = 100.0  # cat / link, at least, at --size
 LINK_GROWTH = 1.5  # link at the largest frames / at the smallest, at most: the same, but for the noise
@@ -264,7 +317,7 @@ def measure_conversions(place: Path, dtype: str, rows: int, options: argparse.Na
     size = sum(os.path.getsize(name) for name in files)
     measured = []
     for tool in options.tools.split(","):
-        out = place.parent / f"{place.name}_{tool}.{'bin' if tool == 'cat' else 'h5'}"
+        out = place.parent / f"{place.name}_{tool}.{'bin' if tool.startswith('cat') else 'h5'}"
         label = f"{dtype} {_shape(rows, options)} {tool}"
         best = _best(label, ["--child-convert", tool, str(place), str(out), dtype], options)
         measured.append({"dtype": dtype, "rows": rows, "tool": tool, "bytes_in": size, **best})
@@ -308,7 +361,7 @@ def table(rows: list[dict], options: argparse.Namespace) -> list[str]:
         if "stopped" in r:
             lines.append(f"{head} {'> ' + format(r['stopped'] * 1e3, '.0f'):>9}  (stopped at --budget)")
             continue
-        if r["tool"] == "cat":  # the child only waits: cat's own peak
+        if r["tool"].startswith("cat"):  # the child only waits: cat's own peak
             memory = f" {mb(r['children_peak_kb']):>11.0f} {'':>12}"
         else:
             memory = f" {mb(r['hwm_kb']):>11.0f} {mb(r['anon_kb']):>12.0f}"
@@ -331,6 +384,16 @@ def conversion_ratios(rows: list[dict], options: argparse.Namespace) -> list[str
             ratio = done[(dtype, options.size, "cat")] / link[options.size]
             label = f"{dtype} {_shape(options.size, options)}: cat / link"
             lines.append(ratio_line(label, ratio, f"≥ {LINK_VS_CAT:g}×", ratio >= LINK_VS_CAT))
+        cold = [done.get((dtype, options.size, tool)) for tool in ("cat-cold", "link-cold")]
+        if all(cold):
+            ratio = cold[0] / cold[1]
+            label = f"{dtype} {_shape(options.size, options)}: cold cat / cold link"
+            lines.append(f"{label:<42} = {ratio:6.2f}×  (both from the disk, the output fsynced)")
+        lean = done.get((dtype, options.size, "h5py-link"))
+        if lean and (dtype, options.size, "cat") in done:
+            ratio = done[(dtype, options.size, "cat")] / lean
+            label = f"{dtype} {_shape(options.size, options)}: cat / h5py-link"
+            lines.append(f"{label:<42} = {ratio:6.2f}×  (a link in Python with h5py: the most any reaches)")
         if len(sizes) > 1:
             ratio = link[sizes[-1]] / link[sizes[0]]
             label = f"{dtype}: link {_shape(sizes[-1], options)} / {_shape(sizes[0], options)}"
@@ -421,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         options = parser.parse_args(argv)
     if options.child_convert:
         tool, folder, out, dtype = options.child_convert
+        options.cold = tool.endswith("-cold")
         child_edf(TOOLS[tool], folder, out, dtype, options)
         return 0
     if options.child_read:
