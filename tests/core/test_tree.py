@@ -135,6 +135,25 @@ def test_the_longest_name_wins() -> None:
     assert np.asarray(group["a"]["b"]).item() == "short"
 
 
+def test_a_long_path_is_looked_up_once_per_part() -> None:
+    # A hostile file's @default may name "loop/loop/…/loop" through a group linked to itself:
+    # trying every joined prefix of the rest at every step was cubic in the path's length.
+    class Counted(dict):
+        asked = 0
+
+        def __contains__(self, key: object) -> bool:
+            Counted.asked += 1
+            return super().__contains__(key)
+
+    members = Counted(other=1)
+    loop = Group("loop", members)
+    members["loop"] = loop
+    assert loop["/".join(["loop"] * 300)].name == "loop"
+    assert Counted.asked <= 301  # the whole path once, then one name per part
+    with pytest.raises(KeyError, match="no 'nowhere' in 'loop'"):
+        loop["/".join(["loop"] * 300 + ["nowhere"])]
+
+
 def test_visit_walks_depth_first_with_paths() -> None:
     group = Group("", {"entry": {"data": {"signal": np.arange(3)}, LABEL: np.ones(2)}, "title": "t"})
     visited = list(group.visit())

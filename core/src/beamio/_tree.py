@@ -127,8 +127,10 @@ class Group(Mapping[str, Node]):
             if not isinstance(node, Group):
                 raise KeyError(f"{node.name!r} is an array, it has no member {'/'.join(parts)!r}")
             members = node._members()
-            # Names may contain "/" (a SPEC label like "Cross Section (cm2/g)"): longest first.
-            for n in range(len(parts), 0, -1):
+            # Names may contain "/" (a SPEC label like "Cross Section (cm2/g)"): longest first, from
+            # the most parts a member's name has (a path of 10 000 parts is not tried 10 000 ways).
+            most = 1 + max((name.count("/") for name in members if "/" in name), default=0)
+            for n in range(min(len(parts), most), 0, -1):
                 name = "/".join(parts[:n])
                 if name in members:
                     node = _as_node(name, members[name])
