@@ -283,6 +283,23 @@ def test_an_extent_says_where_a_frame_lies_and_how_many_bytes() -> None:
     assert frame.extent is extent and frame.not_in_place is None
 
 
+def test_a_frame_made_with_another_array_is_no_longer_in_place() -> None:
+    import attrs
+
+    from beamio import Extent
+
+    extent = Extent("/data/a.edf", 1024, "<u2", (3, 4))
+    frame = Frame(0, np.zeros((3, 4), np.uint16), extent=extent)
+    corrected = attrs.evolve(frame, array=np.ones((3, 4), np.uint16))  # a dark current taken off, say
+    assert corrected.extent is None
+    assert corrected.not_in_place == "its values were replaced since they were read from the file"
+    assert attrs.evolve(frame, index=5).extent is extent  # the same array: the same place
+    assert attrs.evolve(corrected, index=5).extent is None  # replaced stays replaced
+    again = frame.read_through(np.zeros((3, 4), np.uint16))  # the same values read another way
+    assert again.extent is extent and again.not_in_place is None
+    assert corrected.read_through(np.ones((3, 4), np.uint16)).extent is None
+
+
 def test_a_watched_stack_keeps_each_frame_s_extent_and_counts_its_reads() -> None:
     import attrs
 

@@ -332,7 +332,7 @@ def distributed_view(file: File, client: Any) -> tuple[File, Callable[[], None]]
                     index = (j - start, *key)
                     return feed.get(unit)[index]
 
-                return attrs.evolve(original, array=LazyArray(original.shape, original.dtype, read))
+                return original.read_through(LazyArray(original.shape, original.dtype, read))
 
             changes["frames"] = FrameStack.from_reader(
                 len(stack), frame_of, stack.shape[1:], stack.dtype, name=stack.name

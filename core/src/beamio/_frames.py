@@ -58,14 +58,44 @@ class Frame:
     ``source`` names the file the frame lives in (useful for file series).
     ``extent`` says where its values lie in that file when they lie there as they
     are; else ``not_in_place`` may say why not (``"its data block is gzip-compressed"``).
+
+    The extent describes the array the frame was made with: a frame made from this one
+    with another array (``attrs.evolve(frame, array=corrected)``) has none, as its
+    values are not the file's. A view that reads the same values another way says so
+    with :meth:`read_through`.
     """
 
     index: int
     array: LazyArray = attrs.field(converter=as_lazy_array)
     _header: Header | Callable[[], Header] = attrs.field(factory=Header, alias="header")
     source: str | None = None
-    extent: Extent | None = None
-    not_in_place: str | None = None
+    _extent: Extent | None = attrs.field(default=None, alias="extent")
+    _not_in_place: str | None = attrs.field(default=None, alias="not_in_place")
+    #: The array ``extent`` describes: the frame's own, unless it was replaced since.
+    _described: LazyArray | None = attrs.field(default=None, alias="described", repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self._described is None:
+            object.__setattr__(self, "_described", self.array)
+
+    def read_through(self, array: Any) -> Frame:
+        """This frame with its values read through ``array`` (the same values, another way): extent kept."""
+        array = as_lazy_array(array)
+        return attrs.evolve(
+            self, array=array, extent=self.extent, not_in_place=self.not_in_place, described=array
+        )
+
+    @property
+    def extent(self) -> Extent | None:
+        """Where the frame's values lie in ``source`` as they are; None when they do not (or no longer)."""
+        return self._extent if self._described is self.array else None
+
+    @property
+    def not_in_place(self) -> str | None:
+        """Why the values are not in a file as they are, when a reader (or a replaced array) says."""
+        if self._extent is not None and self._described is not self.array:
+            return "its values were replaced since they were read from the file"
+        return self._not_in_place
 
     @property
     def header(self) -> Header:

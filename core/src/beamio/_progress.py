@@ -45,7 +45,7 @@ def _stack(frames: FrameStack, tick: Tick) -> FrameStack:
     def frame_of(i: int) -> Frame:
         frame = frames.frame(i)
         counted = LazyArray(frame.shape, frame.dtype, _counting(frame.array, tick))
-        return attrs.evolve(frame, array=counted)
+        return frame.read_through(counted)
 
     each = FrameSequence(len(frames), frame_of, frames.shape[1:], frames.dtype)
     return FrameStack(frames.shape, frames.dtype, _counting(frames, tick), frames=each, name=frames.name)

@@ -356,6 +356,20 @@ def test_frames_from_memory_are_copied_in_auto_and_refused_by_link(tmp_path: Pat
         np.testing.assert_array_equal(data[()], np.arange(24).reshape(2, 3, 4))
 
 
+def test_frames_whose_values_were_replaced_are_copied_not_linked(tmp_path: Path) -> None:
+    paths = _series(tmp_path, 2)
+    with beamio.open([str(p) for p in paths]) as f:
+        frames = f[0].frames
+        doubled = [attrs.evolve(frames.frame(i), array=frames.frame(i).data * 2) for i in range(len(frames))]
+        ds = attrs.evolve(f[0], frames=beamio.FrameStack.from_frames(doubled))
+        with pytest.raises(UnsupportedOperation, match="its values were replaced since they were read"):
+            beamio.write(ds, tmp_path / "a.h5", link=True)
+        beamio.write(ds, tmp_path / "b.h5", link="auto")
+    stack = _h5_stack(tmp_path / "b.h5")
+    assert stack.external is None  # the file's values are not these: copied
+    np.testing.assert_array_equal(stack[()], _edf_stack(paths) * 2)
+
+
 def test_a_spec_file_converts_as_ever_with_link(tmp_path: Path) -> None:
     sample = Path(__file__).resolve().parents[3] / "examples" / "data" / "sample.spec"
     beamio.convert(sample, tmp_path / "a.h5", link=True)
@@ -422,6 +436,11 @@ def test_convert_link_on_the_command_line_reports_what_it_linked_and_copied(
         main(["convert", pattern, str(tmp_path / "x.h5"), "--link=maybe"])
     assert exit_.value.code == 2
     assert "'maybe': expected --link, or --link=auto" in capsys.readouterr().err
+    assert main(["convert", str(tmp_path / "frames_0000.edf"), str(tmp_path / "y.h5"), "--relative"]) != 0
+    assert (
+        "relative=True is for linked stacks: give link=True or link='auto' with it" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "y.h5").exists() and sorted(p.name for p in tmp_path.glob("*.h5")) == ["auto.h5"]
 
 
 def test_convert_link_through_the_progress_bar_still_links(

@@ -47,7 +47,7 @@ import numpy as np
 
 import beamio
 from beamio import Dataset, File, FormatWriter, Header, LazyArray, Option, Spectrum, Target
-from beamio.errors import FormatError, TargetExistsError, UnsupportedOperation
+from beamio.errors import FormatError, OptionError, TargetExistsError, UnsupportedOperation
 
 from ._layout import CHUNK_POLICIES, chunk_shape, compression_arguments, slabs
 from ._link import LINK_MODES, Linker
@@ -108,6 +108,8 @@ class NexusWriter(FormatWriter):
     def write(self, file: File, target: Target) -> None:
         """Write each Dataset as an NXentry of ``target.temp`` (to append: a copy of the old file)."""
         compression = compression_arguments(self.settings["compression"], self.settings["compression_level"])
+        if self.settings["relative"] and not self.settings["link"]:
+            raise OptionError("relative=True is for linked stacks: give link=True or link='auto' with it")
         folder = os.path.dirname(os.path.abspath(target.path)) if self.settings["relative"] else None
         linker = Linker(self.settings["link"], folder) if self.settings["link"] else None
         appending = bool(self.settings["append"]) and target.path.exists()
