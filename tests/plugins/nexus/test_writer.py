@@ -371,8 +371,9 @@ def test_appending_adds_entries_and_refuses_to_replace_one_unless_asked(tmp_path
         assert h5.attrs["default"] == "_1_1"
         np.testing.assert_array_equal(h5["_7_1/measurement/y"][()], [0, 1, 4, 9])
     again = Dataset("7.1", "again", columns={"x": np.arange(2.0)})
-    with pytest.raises(TargetExistsError, match="entry /_7_1 exists; pass replace_entries=True"):
+    with pytest.raises(TargetExistsError) as caught:
         beamio.write(again, path, append=True)
+    assert str(caught.value) == f"{path}: entry /_7_1 exists; pass replace_entries=True to replace it"
     with h5py.File(path) as h5:
         assert h5["_7_1/title"][()].decode() == "extra"  # the file is as it was
     beamio.write(again, path, append=True, replace_entries=True)

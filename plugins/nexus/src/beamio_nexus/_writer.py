@@ -124,7 +124,7 @@ class NexusWriter(FormatWriter):
             entries = Group.of(parent)
             for i in range(len(file)):  # one Dataset at a time: a file's scans are not all held
                 ds = file[i]
-                name = self._entry_name(parent, entries, ds.key)
+                name = self._entry_name(parent, entries, ds.key, target.path)
                 entry = _Entry(self, entries.group(name), ds, compression, linker)
                 if name != ds.key:
                     entry.group.attr("original_name", ds.key)
@@ -134,18 +134,18 @@ class NexusWriter(FormatWriter):
         if linker is not None:
             target.notes.extend(linker.report())
 
-    def _entry_name(self, parent: h5py.Group, entries: Group, key: str) -> str:
+    def _entry_name(self, parent: h5py.Group, entries: Group, key: str, path: os.PathLike[str]) -> str:
         """The entry's name: its key made valid; an existing entry of that name replaced only if asked.
 
         Two keys of one valid name ("a b", "a_b") are two entries (``a_b``, ``a_b_2``): the
         names of this write are unique among themselves; only an entry the file held
-        before is replaced.
+        before is replaced. ``path`` is the file the user named (the writer writes a temporary copy).
         """
         name = entries.valid_name(key)
         if name in parent:
             if not self.settings["replace_entries"]:
                 raise TargetExistsError(
-                    f"{parent.file.filename}: entry {parent.name.rstrip('/')}/{name} exists;"
+                    f"{os.fspath(path)}: entry {parent.name.rstrip('/')}/{name} exists;"
                     " pass replace_entries=True to replace it"
                 )
             del parent[name]
