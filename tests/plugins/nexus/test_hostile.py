@@ -631,10 +631,13 @@ def test_an_attribute_in_a_continued_header_is_checked_too(tmp_path: Path) -> No
         ]
 
 
+@pytest.mark.parametrize("userblock", [0, 512])  # addresses count from the end of a user block
 @pytest.mark.parametrize("layout", ["compact", "contiguous", "chunked"])
-def test_a_dataset_string_longer_than_the_file_is_refused_unread(tmp_path: Path, layout: str) -> None:
+def test_a_dataset_string_longer_than_the_file_is_refused_unread(
+    tmp_path: Path, layout: str, userblock: int
+) -> None:
     names = np.array(["th", "tth", "kappa"], dtype=h5py.string_dtype())
-    with h5py.File(tmp_path / "vlen.h5", "w") as h5:
+    with h5py.File(tmp_path / "vlen.h5", "w", userblock_size=userblock) as h5:
         entry = h5.create_group("entry")
         entry.attrs["NX_class"] = "NXentry"
         create = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
@@ -648,7 +651,7 @@ def test_a_dataset_string_longer_than_the_file_is_refused_unread(tmp_path: Path,
         )
         h5py.Dataset(stored)[...] = names
     content = (tmp_path / "vlen.h5").read_bytes()
-    path = _lying(tmp_path / "lying.h5", content, content.index(b"GCOL"), "tth")
+    path = _lying(tmp_path / "lying.h5", content, content.index(b"GCOL") - userblock, "tth")
     with beamio.open(path) as f:
         names_read = f.tree["entry/names"]
         with pytest.raises(FormatError) as caught:

@@ -37,6 +37,8 @@ _VLEN_CLASS = 9
 _MAX_BLOCKS = 256
 #: The most bytes of one header block read (HDF5's own blocks are under 64 KiB a message).
 _MAX_BLOCK = 16 << 20
+#: HDF5 1.14.4 and later give a chunk's address with the user block counted (HDFGroup/hdf5#4236).
+_CHUNKS_COUNT_USER_BLOCK = h5py.version.hdf5_version_tuple >= (1, 14, 4)
 #: A contiguous dataset's elements are checked up to this many bytes (more: read as before).
 _MAX_CONTIGUOUS = 64 << 20
 
@@ -94,7 +96,9 @@ class VlenCheck:
         if sum(chunk.size for chunk in chunks) > _MAX_CONTIGUOUS:
             return None
         for chunk in chunks:
-            stored = self._read(chunk.byte_offset, chunk.size)
+            stored = self._read(
+                chunk.byte_offset - (self._base if _CHUNKS_COUNT_USER_BLOCK else 0), chunk.size
+            )
             problem = self._too_long(
                 stored, len(stored) // self._element, base, f"chunk {chunk.chunk_offset}"
             )
