@@ -298,6 +298,25 @@ def test_a_frame_made_with_another_array_is_no_longer_in_place() -> None:
     again = frame.read_through(np.zeros((3, 4), np.uint16))  # the same values read another way
     assert again.extent is extent and again.not_in_place is None
     assert corrected.read_through(np.ones((3, 4), np.uint16)).extent is None
+    elsewhere = Extent("/data/b.edf", 2048, "<u2", (3, 4))  # new values and where they lie
+    assert attrs.evolve(frame, array=np.ones((3, 4), np.uint16), extent=elsewhere).extent is elsewhere
+
+
+def test_a_frame_pickles_with_its_extent_as_it_stands_and_not_its_old_array() -> None:
+    import pickle
+
+    import attrs
+
+    from beamio import Extent
+
+    extent = Extent("/data/a.edf", 1024, "<u2", (300, 400))
+    frame = Frame(0, np.zeros((300, 400), np.uint16), extent=extent)
+    assert pickle.loads(pickle.dumps(frame)).extent == extent
+    corrected = attrs.evolve(frame, array=np.ones((300, 400), np.uint16))
+    sent = pickle.loads(pickle.dumps(corrected))
+    assert sent.extent is None and sent.not_in_place == corrected.not_in_place
+    np.testing.assert_array_equal(sent.data, np.ones((300, 400)))
+    assert len(pickle.dumps(corrected)) < 300 * 400 * 2 * 1.5  # the replaced array is not carried along
 
 
 def test_a_watched_stack_keeps_each_frame_s_extent_and_counts_its_reads() -> None:

@@ -60,42 +60,38 @@ class Frame:
     are; else ``not_in_place`` may say why not (``"its data block is gzip-compressed"``).
 
     The extent describes the array the frame was made with: a frame made from this one
-    with another array (``attrs.evolve(frame, array=corrected)``) has none, as its
-    values are not the file's. A view that reads the same values another way says so
-    with :meth:`read_through`.
+    with another array under the same extent (``attrs.evolve(frame, array=corrected)``)
+    has none, as its values are not the file's (given a new extent too, it has that
+    one). A view that reads the same values another way keeps it: :meth:`read_through`.
     """
 
     index: int
     array: LazyArray = attrs.field(converter=as_lazy_array)
     _header: Header | Callable[[], Header] = attrs.field(factory=Header, alias="header")
     source: str | None = None
-    _extent: Extent | None = attrs.field(default=None, alias="extent")
-    _not_in_place: str | None = attrs.field(default=None, alias="not_in_place")
-    #: The array ``extent`` describes: the frame's own, unless it was replaced since.
-    _described: LazyArray | None = attrs.field(default=None, alias="described", repr=False)
+    extent: Extent | None = None
+    not_in_place: str | None = None
+    #: ``id`` of the array and of the extent of the frame this one was made from (``attrs.evolve``
+    #: passes them on, while that frame holds both): compared once, when this frame is made.
+    _described: tuple[int, int] | None = attrs.field(default=None, alias="described", repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self._described is None:
-            object.__setattr__(self, "_described", self.array)
+        array, extent = self._described or (id(self.array), id(self.extent))
+        if self.extent is not None and extent == id(self.extent) and array != id(self.array):
+            object.__setattr__(self, "extent", None)  # a new array under the old extent
+            object.__setattr__(
+                self, "not_in_place", "its values were replaced since they were read from the file"
+            )
+        object.__setattr__(self, "_described", (id(self.array), id(self.extent)))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Made anew where it is unpickled: the ids of this process mean nothing there.
+        return Frame, (self.index, self.array, self._header, self.source, self.extent, self.not_in_place)
 
     def read_through(self, array: Any) -> Frame:
         """This frame with its values read through ``array`` (the same values, another way): extent kept."""
         array = as_lazy_array(array)
-        return attrs.evolve(
-            self, array=array, extent=self.extent, not_in_place=self.not_in_place, described=array
-        )
-
-    @property
-    def extent(self) -> Extent | None:
-        """Where the frame's values lie in ``source`` as they are; None when they do not (or no longer)."""
-        return self._extent if self._described is self.array else None
-
-    @property
-    def not_in_place(self) -> str | None:
-        """Why the values are not in a file as they are, when a reader (or a replaced array) says."""
-        if self._extent is not None and self._described is not self.array:
-            return "its values were replaced since they were read from the file"
-        return self._not_in_place
+        return attrs.evolve(self, array=array, described=(id(array), id(self.extent)))
 
     @property
     def header(self) -> Header:
