@@ -88,6 +88,10 @@ class Array:
 Node = Union["Group", Array]
 
 
+#: Paths of up to this many parts try every prefix; longer ones ask how long names are.
+_SHORT_PATH = 16
+
+
 class Group(Mapping[str, Node]):
     """A group of the path view: a mapping of names to groups and arrays, with attrs.
 
@@ -123,13 +127,19 @@ class Group(Mapping[str, Node]):
         if not parts:
             return self
         node: Node = self
+        longest: dict[int, int] = {}  # the most parts a name has, by group (a long path meets one again)
         while parts:
             if not isinstance(node, Group):
                 raise KeyError(f"{node.name!r} is an array, it has no member {'/'.join(parts)!r}")
             members = node._members()
-            # Names may contain "/" (a SPEC label like "Cross Section (cm2/g)"): longest first, from
-            # the most parts a member's name has (a path of 10 000 parts is not tried 10 000 ways).
-            most = 1 + max((name.count("/") for name in members if "/" in name), default=0)
+            # Names may contain "/" (a SPEC label like "Cross Section (cm2/g)"): longest first. A
+            # long path (a hostile @default of 10 000 parts) tries no more parts than a name has.
+            if len(parts) <= _SHORT_PATH:
+                most = len(parts)
+            elif (most := longest.get(id(members), 0)) == 0:
+                most = longest[id(members)] = 1 + max(
+                    (name.count("/") for name in members if "/" in name), default=0
+                )
             for n in range(min(len(parts), most), 0, -1):
                 name = "/".join(parts[:n])
                 if name in members:

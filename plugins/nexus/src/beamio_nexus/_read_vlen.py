@@ -37,6 +37,8 @@ _VLEN_CLASS = 9
 _MAX_BLOCKS = 256
 #: The most bytes of one header block read (HDF5's own blocks are under 64 KiB a message).
 _MAX_BLOCK = 16 << 20
+#: Chunks looked up one by one at most, where HDF5 cannot walk them in one go (before 1.14).
+_MAX_CHUNKS = 1024
 #: HDF5 1.14.4 and later give a chunk's address with the user block counted (HDFGroup/hdf5#4236).
 _CHUNKS_COUNT_USER_BLOCK = h5py.version.hdf5_version_tuple >= (1, 14, 4)
 #: A contiguous dataset's elements are checked up to this many bytes (more: read as before).
@@ -90,7 +92,13 @@ class VlenCheck:
         try:
             if dataset.id.get_create_plist().get_nfilters():
                 return None
-            chunks = [dataset.id.get_chunk_info(i) for i in range(dataset.id.get_num_chunks())]
+            chunks: list[Any] = []
+            if hasattr(dataset.id, "chunk_iter"):  # HDF5 1.14: one walk of the chunk index
+                dataset.id.chunk_iter(chunks.append)
+            elif dataset.id.get_num_chunks() <= _MAX_CHUNKS:  # each call walks the index: quadratic
+                chunks = [dataset.id.get_chunk_info(i) for i in range(dataset.id.get_num_chunks())]
+            else:
+                return None
         except _DAMAGED:
             return None
         if sum(chunk.size for chunk in chunks) > _MAX_CONTIGUOUS:
