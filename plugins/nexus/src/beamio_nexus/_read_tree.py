@@ -21,12 +21,9 @@ from beamio import Array, Diagnostics, FormatError, Group, Guard, LazyArray
 
 from ._read_filters import describe, missing_filters
 from ._read_link import external_names, linked_problems, read_parts
-from ._read_vlen import VlenCheck
+from ._read_vlen import DAMAGED, VlenCheck
 
-__all__ = ["Attributes", "Tree", "attributes", "nx_class", "scalar_text", "text"]
-
-#: What h5py raises for an object of a damaged (or unusual) file.
-_DAMAGED = (KeyError, OSError, RuntimeError, TypeError, ValueError)
+__all__ = ["Attributes", "Tree", "nx_class", "scalar_text", "text"]
 
 
 def text(value: Any) -> Any:
@@ -63,11 +60,6 @@ def _h5_name(name: str) -> str | bytes:
     return name
 
 
-def attributes(obj: Any) -> dict[str, Any]:
-    """The attributes of an h5py object, decoded by :func:`text`, without those h5py cannot read."""
-    return dict(Attributes(obj))
-
-
 class Attributes(Mapping[str, Any]):
     """An h5py object's attributes, each read (and decoded by :func:`text`) when first asked for.
 
@@ -88,7 +80,7 @@ class Attributes(Mapping[str, Any]):
                 raise KeyError(key)
             try:
                 self._read[key] = text(self._obj.attrs[_h5_name(key)])
-            except _DAMAGED as error:
+            except DAMAGED as error:
                 raise KeyError(key) from error
         return self._read[key]
 
@@ -105,7 +97,7 @@ class Attributes(Mapping[str, Any]):
         if self._names is None:
             try:
                 self._names = [name for name in map(_decoded, self._obj.attrs) if name in self]
-            except _DAMAGED:
+            except DAMAGED:
                 self._names = []
         return iter(self._names)
 
@@ -165,7 +157,7 @@ def _member(parent: h5py.Group, name: str | bytes, folder: str) -> Any:
     """
     try:
         return parent[name]
-    except _DAMAGED as error:
+    except DAMAGED as error:
         if "external file prefix" not in str(error):
             raise
     return _reopened(parent, name, None, external=folder)
@@ -187,7 +179,7 @@ def _reopened(
         access.set_efile_prefix(os.fsencode(external))
     try:
         return h5py.Dataset(h5py.h5d.open(parent.id, _encoded(name), access))
-    except _DAMAGED:
+    except DAMAGED:
         return parent[name]  # reachable only as h5py opens it (an external link): its own cache
 
 
@@ -277,7 +269,7 @@ class Tree:
         where = f"{_decoded(parent.name).rstrip('/')}/{_decoded(name)}"
         try:
             obj = _member(parent, name, self.folder)
-        except _DAMAGED as error:
+        except DAMAGED as error:
             self.log.report(f"{where}: {self._why(parent, name, where, error)}; left out")
             return None
         if isinstance(obj, h5py.Group):
@@ -288,7 +280,7 @@ class Tree:
             known, fresh = self._known(parent, name, obj)
             array = self.array(known, where, report=fresh)
             return Array(_decoded(name), array, Attributes(known, self.refused))
-        except _DAMAGED as error:  # a type h5py has no numpy type for, a damaged layout or filter pipeline
+        except DAMAGED as error:  # a type h5py has no numpy type for, a damaged layout or filter pipeline
             self.log.report(f"{where}: HDF5 could not open it: {_said(error)}; left out")
             return None
 
@@ -303,7 +295,7 @@ class Tree:
             self._refusals.add(said)
             try:
                 where = _decoded(obj.name)
-            except _DAMAGED:
+            except DAMAGED:
                 where = "an object"
             self.log.report(f"{where}: attribute {key!r}: {problem}; left out")
         return True
@@ -334,7 +326,7 @@ class Tree:
         """Why member ``name`` did not open: a link to nowhere, or HDF5's error (a damaged object)."""
         try:
             link = parent.get(name, getlink=True)
-        except _DAMAGED:
+        except DAMAGED:
             raise FormatError(f"{where}: HDF5 could not open it: {_said(error)}", self.path) from None
         if isinstance(link, h5py.ExternalLink):
             return f"dangling external link to {link.filename}::{link.path}"
@@ -377,7 +369,7 @@ class Tree:
                 raise FormatError(f"{where}: {checked[0]}", path)
             try:
                 return np.asarray(fetch(key))
-            except _DAMAGED as error:
+            except DAMAGED as error:
                 # A damaged block, a filter that is not installed, a truncated file, a linked file gone.
                 why = describe(missing) if missing else _said(error)
                 raise FormatError(f"{where}: HDF5 could not read it: {why}", path) from None
@@ -408,7 +400,7 @@ class Tree:
         if source.file_name == ".":
             try:
                 found = self.h5.get(source.dset_name)
-            except _DAMAGED:  # a broken link on the way
+            except DAMAGED:  # a broken link on the way
                 found = None
             return None if isinstance(found, h5py.Dataset) else source.dset_name
         folder = os.path.dirname(self.path)

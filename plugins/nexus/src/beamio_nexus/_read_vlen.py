@@ -27,10 +27,10 @@ from typing import Any, BinaryIO
 import h5py
 import numpy as np
 
-__all__ = ["VlenCheck"]
+__all__ = ["DAMAGED", "VlenCheck"]
 
-#: What h5py raises for an object of a damaged file.
-_DAMAGED = (AttributeError, KeyError, OSError, RuntimeError, TypeError, ValueError)
+#: What h5py raises for an object of a damaged (or unusual) file.
+DAMAGED = (KeyError, OSError, RuntimeError, TypeError, ValueError)
 _LAYOUT, _ATTRIBUTE, _CONTINUATION = 0x08, 0x0C, 0x10
 _VLEN_CLASS = 9
 #: Continuation blocks followed in one object header (HDF5 writes a few; a damaged file may loop).
@@ -64,7 +64,7 @@ class VlenCheck:
             self._offsets, self._lengths = plist.get_sizes()
             self._base, self.size = plist.get_userblock(), h5.id.get_filesize()
             self._fileno: int | None = h5.id.fileno
-        except _DAMAGED:  # HDF5 finds the root group damaged: it refuses what beamio would check
+        except DAMAGED:  # HDF5 finds the root group damaged: it refuses what beamio would check
             self._fileno = None
 
     def close(self) -> None:
@@ -99,7 +99,7 @@ class VlenCheck:
                 chunks = [dataset.id.get_chunk_info(i) for i in range(dataset.id.get_num_chunks())]
             else:
                 return None
-        except _DAMAGED:
+        except DAMAGED:
             return None
         if sum(chunk.size for chunk in chunks) > _MAX_CONTIGUOUS:
             return None
@@ -129,7 +129,7 @@ class VlenCheck:
             if self._fileno is None or obj.id.fileno != self._fileno:  # an external link: another file
                 return None
             return int(h5py.h5o.get_info(obj.id).addr)
-        except _DAMAGED:
+        except DAMAGED:
             return None
 
     def _read(self, offset: int, size: int) -> bytes:
